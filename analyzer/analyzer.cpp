@@ -1,0 +1,423 @@
+#include "owngil/analyzer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fnmatch.h>
+#include <memory>
+#include <regex>
+#include <thread>
+
+#include <clang/Basic/Diagnostic.h>
+#include <clang/Basic/FileManager.h>
+#include <clang/Basic/SourceManager.h>
+#include <clang/Tooling/ArgumentsAdjusters.h>
+#include <clang/Tooling/CompilationDatabase.h>
+#include <clang/Tooling/Tooling.h>
+#include <llvm/Support/VirtualFileSystem.h>
+
+#include "fact_collector.h"
+
+namespace fs = std::filesystem;
+
+namespace owngil {
+
+std::string clang_resource_dir() {
+  if (const char* env = std::getenv("OWNGIL_CLANG_RESOURCE_DIR")) return env;
+  return OWNGIL_CLANG_RESOURCE_DIR;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which Python's headers.
+
+namespace {
+
+// 3.13 for ".../include/python3.13", -1 when the name says nothing.
+int minor_version_of(const fs::path& include_dir) {
+  std::smatch m;
+  std::string name = include_dir.filename().string();
+  static const std::regex pattern(R"(python3\.(\d+)[a-z]*)");
+  return std::regex_match(name, m, pattern) ? std::stoi(m[1]) : -1;
+}
+
+std::string run_for_include(const std::string& interpreter) {
+  std::string cmd = "'" + interpreter + "' -c 'import sysconfig; print(sysconfig.get_paths()[\"include\"])' 2>/dev/null";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  if (!pipe) return "";
+  char buf[4096];
+  std::string out;
+  while (fgets(buf, sizeof buf, pipe.get())) out += buf;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+bool has_python_h(const fs::path& dir) {
+  std::error_code ec;
+  return fs::exists(dir / "Python.h", ec);
+}
+
+// The include dirs of every CPython >= 3.12 we can see, without running anything.
+std::vector<fs::path> candidate_include_dirs() {
+  std::vector<fs::path> prefixes;
+  for (const char* var : {"PYENV_ROOT"})
+    if (const char* v = std::getenv(var)) prefixes.push_back(fs::path(v) / "versions");
+  if (const char* home = std::getenv("HOME")) prefixes.push_back(fs::path(home) / ".pyenv" / "versions");
+  std::vector<fs::path> includes;
+  std::error_code ec;
+  for (const fs::path& versions : prefixes)
+    for (const auto& v : fs::directory_iterator(versions, ec))
+      for (const auto& inc : fs::directory_iterator(v.path() / "include", ec)) includes.push_back(inc.path());
+  for (const char* sys : {"/usr/local/include", "/usr/include"})
+    for (const auto& inc : fs::directory_iterator(sys, ec))
+      if (inc.path().filename().string().rfind("python3.", 0) == 0) includes.push_back(inc.path());
+  for (const char* built_in : {OWNGIL_DEFAULT_PYTHON_INCLUDES})
+    if (*built_in) includes.push_back(built_in);
+  includes.erase(std::remove_if(includes.begin(), includes.end(),
+                                [](const fs::path& p) { return minor_version_of(p) < 12 || !has_python_h(p); }),
+                 includes.end());
+  return includes;
+}
+
+}  // namespace
+
+std::string find_python_include(const std::string& python, std::string* why) {
+  if (python.empty()) {
+    if (const char* env = std::getenv("OWNGIL_PYTHON"); env && *env) return find_python_include(env, why);
+    std::vector<fs::path> found = candidate_include_dirs();
+    auto newest = std::max_element(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) {
+      return minor_version_of(a) < minor_version_of(b);
+    });
+    if (newest != found.end()) return newest->string();
+    if (why) *why = "no CPython >= 3.12 headers found; pass --python PATH (an interpreter or its include directory)";
+    return "";
+  }
+  std::error_code ec;
+  fs::path p(python);
+  if (fs::is_directory(p, ec)) {
+    if (has_python_h(p)) return p.string();
+    for (const auto& inc : fs::directory_iterator(p / "include", ec))
+      if (has_python_h(inc.path())) return inc.path().string();
+    if (why) *why = python + ": no Python.h in this directory or its include/python3.*";
+    return "";
+  }
+  if (!fs::exists(p, ec)) {
+    if (why) *why = python + ": no such interpreter or directory";
+    return "";
+  }
+  // <prefix>/bin/python3.X -> <prefix>/include/python3.X, else ask the interpreter.
+  fs::path guess = p.parent_path().parent_path() / "include" / p.filename();
+  if (has_python_h(guess)) return guess.string();
+  std::string asked = run_for_include(python);
+  if (!asked.empty() && has_python_h(asked)) return asked;
+  if (why) *why = python + ": could not find its Python.h (is the development package installed?)";
+  return "";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which files.
+
+namespace {
+
+bool is_source(const fs::path& p) {
+  static const std::set<std::string> exts = {".c", ".cc", ".cpp", ".cxx"};
+  return exts.count(p.extension().string()) > 0;
+}
+
+bool is_skipped_dir(const fs::path& p) {
+  std::string name = p.filename().string();
+  if (name.empty() || name == "." || name == "..") return false;
+  if (name[0] == '.') return true;
+  static const std::set<std::string> skipped = {"__pycache__", "node_modules", "venv", "dist", "CMakeFiles"};
+  return skipped.count(name) || name.rfind("build", 0) == 0 || name.rfind("cmake-build", 0) == 0;
+}
+
+bool excluded(const std::string& path, const std::vector<std::string>& patterns) {
+  for (const std::string& pat : patterns)
+    if (fnmatch(pat.c_str(), path.c_str(), 0) == 0) return true;
+  return false;
+}
+
+void walk(const fs::path& dir, const std::vector<std::string>& exclude, std::set<std::string>& out,
+          std::vector<InputError>& errors) {
+  std::error_code ec;
+  auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+  if (ec) {
+    errors.push_back({{dir.string(), 0, 0}, "cannot read directory: " + ec.message()});
+    return;
+  }
+  for (auto end = fs::recursive_directory_iterator(); it != end; it.increment(ec)) {
+    if (ec) {
+      errors.push_back({{it->path().string(), 0, 0}, "cannot read: " + ec.message()});
+      ec.clear();
+      continue;
+    }
+    const fs::path& p = it->path();
+    // Directory symlinks are not followed (the iterator's default), so loops cannot hang the walk.
+    if (it->is_directory(ec) && !it->is_symlink(ec) && is_skipped_dir(p)) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (!is_source(p) || !it->is_regular_file(ec)) continue;
+    fs::path real = fs::weakly_canonical(p, ec);
+    if (ec) {
+      errors.push_back({{p.string(), 0, 0}, "cannot resolve path: " + ec.message()});
+      ec.clear();
+      continue;
+    }
+    if (!excluded(fs::relative(real, fs::weakly_canonical(dir)).string(), exclude)) out.insert(real.string());
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> discover_sources(const std::vector<std::string>& paths,
+                                          const std::vector<std::string>& exclude,
+                                          std::vector<InputError>& errors) {
+  std::set<std::string> found;
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) {
+      errors.push_back({{path, 0, 0}, ec && fs::is_symlink(fs::symlink_status(path, ec))
+                                          ? "broken or looping symbolic link"
+                                          : "no such file or directory"});
+      continue;
+    }
+    if (fs::is_directory(st)) {
+      walk(path, exclude, found, errors);
+    } else if (!is_source(path)) {
+      errors.push_back({{path, 0, 0}, "not a C or C++ source file (.c .cc .cpp .cxx)"});
+    } else {
+      found.insert(fs::weakly_canonical(path, ec).string());
+    }
+  }
+  return {found.begin(), found.end()};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running Clang.
+
+namespace {
+
+// The deepest directory that contains every file (compared component by component).
+std::string common_root(const std::vector<std::string>& files) {
+  if (files.empty()) return fs::current_path().string();
+  fs::path first = fs::path(files.front()).parent_path();
+  std::vector<fs::path> common(first.begin(), first.end());
+  for (const std::string& f : files) {
+    fs::path dir = fs::path(f).parent_path();
+    size_t n = 0;
+    for (auto it = dir.begin(); it != dir.end() && n < common.size() && *it == common[n]; ++it) ++n;
+    common.resize(n);
+  }
+  fs::path root;
+  for (const fs::path& part : common) root /= part;
+  std::string out = root.string();
+  return out == "/" ? "" : out;  // "" reads as the filesystem root: paths stay absolute
+}
+
+// The project root: where the user pointed, so that locations read as they think of them.
+std::string project_root(const AnalyzerOptions& opt, const std::vector<std::string>& files) {
+  std::vector<std::string> dirs;
+  std::error_code ec;
+  for (const std::string& p : opt.paths) {
+    fs::path real = fs::weakly_canonical(p, ec);
+    dirs.push_back((fs::is_directory(real, ec) ? real / "x" : real).string());
+  }
+  if (dirs.empty()) dirs = files;
+  return common_root(dirs);
+}
+
+// Every directory under the root that holds a header: the tree's own include path.
+std::vector<std::string> header_dirs(const std::string& root) {
+  std::set<std::string> dirs;
+  std::error_code ec;
+  auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+  for (auto end = fs::recursive_directory_iterator(); !ec && it != end; it.increment(ec)) {
+    if (it->is_directory(ec) && is_skipped_dir(it->path())) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    std::string ext = it->path().extension().string();
+    if (ext == ".h" || ext == ".hpp" || ext == ".hh") dirs.insert(it->path().parent_path().string());
+  }
+  return {dirs.begin(), dirs.end()};
+}
+
+class ErrorCollector : public clang::DiagnosticConsumer {
+ public:
+  ErrorCollector(std::string root, std::vector<ParseError>& out) : root_(std::move(root)), out_(out) {}
+  void HandleDiagnostic(clang::DiagnosticsEngine::Level level, const clang::Diagnostic& info) override {
+    clang::DiagnosticConsumer::HandleDiagnostic(level, info);
+    if (level < clang::DiagnosticsEngine::Error) return;
+    if (level == clang::DiagnosticsEngine::Fatal) fatal = true;
+    if (out_.size() >= 20) return;  // the first errors say it; the rest are usually consequences
+    llvm::SmallString<256> msg;
+    info.FormatDiagnostic(msg);
+    ParseError e;
+    e.message = std::string(msg.str());
+    if (info.hasSourceManager() && info.getLocation().isValid()) {
+      clang::PresumedLoc p = info.getSourceManager().getPresumedLoc(info.getLocation());
+      if (p.isValid()) {
+        std::string file = p.getFilename();
+        if (!root_.empty() && file.rfind(root_ + "/", 0) == 0) file = file.substr(root_.size() + 1);
+        e.loc = {file, p.getLine(), p.getColumn()};
+      }
+    }
+    out_.push_back(std::move(e));
+  }
+  bool fatal = false;
+
+ private:
+  std::string root_;
+  std::vector<ParseError>& out_;
+};
+
+struct Job {
+  std::string file;
+  std::string directory;
+  std::vector<std::string> command;  // argv, argv[0] a compiler
+};
+
+Model run_job(const Job& job, const std::string& root) {
+  Model facts;
+  std::vector<ParseError> errors;
+  ErrorCollector diagnostics(root, errors);
+  auto vfs = llvm::vfs::createPhysicalFileSystem();
+  vfs->setCurrentWorkingDirectory(job.directory);
+  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> shared(vfs.release());
+  llvm::IntrusiveRefCntPtr<clang::FileManager> files(new clang::FileManager(clang::FileSystemOptions(), shared));
+  clang::tooling::ToolInvocation invocation(job.command, make_fact_collector(facts, root), files.get());
+  invocation.setDiagnosticConsumer(&diagnostics);
+  invocation.run();
+  if (facts.units.empty()) {  // the action never reached the AST (bad command line, fatal error)
+    TranslationUnit tu;
+    std::string rel = !root.empty() && job.file.rfind(root + "/", 0) == 0 ? job.file.substr(root.size() + 1) : job.file;
+    tu.main_file = rel;
+    facts.units.push_back(tu);
+  }
+  TranslationUnit& tu = facts.units.back();
+  tu.errors = std::move(errors);
+  tu.failed = diagnostics.fatal;
+  if (tu.failed) {  // a fatal error leaves a partial AST: its facts would mislead the rules
+    TranslationUnit keep = tu;
+    facts = Model();
+    facts.units.push_back(keep);
+  }
+  return facts;
+}
+
+std::vector<std::string> adjust(std::vector<std::string> cmd, const std::string& file,
+                                const std::vector<std::string>& extra) {
+  using namespace clang::tooling;
+  cmd = getClangStripOutputAdjuster()(cmd, file);
+  cmd = getClangStripDependencyFileAdjuster()(cmd, file);
+  cmd = getClangSyntaxOnlyAdjuster()(cmd, file);
+  std::vector<std::string> tail = {"-resource-dir=" + clang_resource_dir(), "-Wno-unknown-warning-option",
+                                   "-ferror-limit=20"};
+  tail.insert(tail.end(), extra.begin(), extra.end());
+  cmd = getInsertArgumentAdjuster(tail, ArgumentInsertPosition::END)(cmd, file);
+  return cmd;
+}
+
+std::vector<Job> jobs_from_database(const AnalyzerOptions& opt, std::vector<InputError>& errors) {
+  std::string why;
+  auto db = clang::tooling::CompilationDatabase::loadFromDirectory(opt.compile_db_dir, why);
+  if (!db) {
+    errors.push_back({{(fs::path(opt.compile_db_dir) / "compile_commands.json").string(), 0, 0},
+                      "cannot load compile database: " + why});
+    return {};
+  }
+  std::set<std::string> wanted;
+  if (!opt.paths.empty()) {
+    std::vector<std::string> listed = discover_sources(opt.paths, opt.exclude, errors);
+    wanted.insert(listed.begin(), listed.end());
+  }
+  std::vector<Job> jobs;
+  std::error_code ec;
+  for (const clang::tooling::CompileCommand& c : db->getAllCompileCommands()) {
+    fs::path file = fs::path(c.Filename).is_absolute() ? fs::path(c.Filename) : fs::path(c.Directory) / c.Filename;
+    std::string real = fs::weakly_canonical(file, ec).string();
+    if (!wanted.empty() && !wanted.count(real)) continue;
+    if (!is_source(real)) continue;
+    jobs.push_back({real, c.Directory, adjust(c.CommandLine, c.Filename, opt.extra_args)});
+  }
+  return jobs;
+}
+
+std::vector<Job> jobs_from_tree(const std::vector<std::string>& files, const std::string& root,
+                                const std::string& python_include, const std::vector<std::string>& extra) {
+  std::vector<std::string> flags = {"-isystem", python_include};
+  for (const std::string& dir : header_dirs(root)) flags.push_back("-I" + dir);
+  std::vector<Job> jobs;
+  for (const std::string& f : files) {
+    std::vector<std::string> cmd = {"clang"};
+    cmd.insert(cmd.end(), flags.begin(), flags.end());
+    cmd.push_back(f);
+    jobs.push_back({f, root.empty() ? "/" : root, adjust(cmd, f, extra)});
+  }
+  return jobs;
+}
+
+}  // namespace
+
+AnalysisResult analyze(const AnalyzerOptions& opt) {
+  AnalysisResult result;
+  std::string why;
+  std::string python_include = find_python_include(opt.python, &why);
+  std::vector<Job> jobs;
+  if (!opt.compile_db_dir.empty()) {
+    jobs = jobs_from_database(opt, result.errors);
+  } else {
+    std::vector<std::string> files = discover_sources(opt.paths, opt.exclude, result.errors);
+    if (python_include.empty()) {
+      result.errors.push_back({{"", 0, 0}, why});
+      result.files_total = files.size();
+      return result;
+    }
+    jobs = jobs_from_tree(files, project_root(opt, files), python_include, opt.extra_args);
+  }
+  std::vector<std::string> files;
+  for (const Job& j : jobs) files.push_back(j.file);
+  std::string root = opt.compile_db_dir.empty() ? project_root(opt, files) : common_root(files);
+  result.model.root = root;
+  result.model.python_include = python_include;
+  result.files_total = jobs.size();
+
+  std::vector<Model> per_file(jobs.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < jobs.size(); i = next++) per_file[i] = run_job(jobs[i], root);
+  };
+  unsigned n = std::max(1u, std::min<unsigned>(opt.jobs, jobs.size()));
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < n; ++t) threads.emplace_back(worker);
+  worker();
+  for (std::thread& t : threads) t.join();
+
+  for (Model& facts : per_file) {
+    for (const TranslationUnit& tu : facts.units) {
+      for (const ParseError& e : tu.errors) result.errors.push_back({e.loc.file.empty() ? SourceLoc{tu.main_file, 0, 0} : e.loc, e.message});
+      if (!tu.failed) ++result.files_analyzed;
+    }
+    merge_into(result.model, std::move(facts));
+  }
+  build_modules(result.model);
+  return result;
+}
+
+Model analyze_snippet(const std::string& code, const std::string& file_name,
+                      const std::vector<std::string>& args) {
+  std::string why;
+  std::string python_include = find_python_include("", &why);
+  std::vector<std::string> all = {"-isystem", python_include, "-resource-dir=" + clang_resource_dir(), "-w"};
+  all.insert(all.end(), args.begin(), args.end());
+  Model facts;
+  clang::tooling::runToolOnCodeWithArgs(make_fact_collector(facts, ""), code, all, file_name);
+  build_modules(facts);
+  return facts;
+}
+
+}  // namespace owngil

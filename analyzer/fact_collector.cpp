@@ -1,0 +1,761 @@
+#include "fact_collector.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+#include <clang/AST/ASTConsumer.h>
+#include <clang/AST/ASTContext.h>
+#include <clang/AST/RecursiveASTVisitor.h>
+#include <clang/Basic/SourceManager.h>
+#include <clang/Frontend/CompilerInstance.h>
+#include <clang/Lex/Lexer.h>
+#include <clang/Lex/PPCallbacks.h>
+#include <clang/Lex/Preprocessor.h>
+#include <llvm/Support/FileSystem.h>
+#include <llvm/Support/Path.h>
+
+using namespace clang;
+
+namespace owngil {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Where things are: user files, locations relative to the root, macro facts.
+
+class Locator {
+ public:
+  Locator(SourceManager& sm, const LangOptions& lo, std::string root)
+      : sm_(sm), lo_(lo), root_(std::move(root)) {}
+
+  // Whether a location belongs to the analysed tree (not a system or outside header).
+  bool is_user(SourceLocation loc) {
+    if (loc.isInvalid()) return false;
+    SourceLocation file_loc = sm_.getFileLoc(loc);
+    FileID fid = sm_.getFileID(file_loc);
+    auto it = user_.find(fid.getHashValue());
+    if (it != user_.end()) return it->second;
+    bool user = !sm_.isInSystemHeader(file_loc);
+    std::string path = path_of(fid);
+    if (user && !root_.empty()) user = path.rfind(root_ + "/", 0) == 0;
+    if (path.empty()) user = false;
+    user_[fid.getHashValue()] = user;
+    if (user) user_files_.insert(relative(path));
+    return user;
+  }
+
+  SourceLoc loc(SourceLocation l) {
+    SourceLoc out;
+    if (l.isInvalid()) return out;
+    SourceLocation file_loc = sm_.getFileLoc(l);
+    FileID fid = sm_.getFileID(file_loc);
+    out.file = relative(path_of(fid));
+    out.line = sm_.getSpellingLineNumber(file_loc);
+    out.column = sm_.getSpellingColumnNumber(file_loc);
+    return out;
+  }
+
+  // The macro whose replacement list spells the token at `l` ("" when spelled in the file itself,
+  // including as a macro argument: the rewriter can edit those).
+  std::string macro_body_of(SourceLocation l) {
+    if (!l.isMacroID()) return "";
+    if (sm_.getSpellingLoc(l) == sm_.getFileLoc(l)) return "";
+    while (l.isMacroID() && sm_.isMacroArgExpansion(l)) l = sm_.getImmediateSpellingLoc(l);
+    if (!l.isMacroID()) return "";
+    return Lexer::getImmediateMacroName(l, sm_, lo_).str();
+  }
+
+  // The macro name spelled at `l`, if `l` is the start of a macro expansion (e.g. Py_mod_exec).
+  std::string macro_at(SourceLocation l) {
+    if (!l.isMacroID() || !sm_.isMacroBodyExpansion(l)) return "";
+    return Lexer::getImmediateMacroName(l, sm_, lo_).str();
+  }
+
+  std::string text(SourceRange r) {
+    CharSourceRange range = sm_.getExpansionRange(r);
+    return Lexer::getSourceText(range, sm_, lo_).str();
+  }
+
+  std::string relative(const std::string& path) const {
+    if (!root_.empty() && path.rfind(root_ + "/", 0) == 0) return path.substr(root_.size() + 1);
+    return path;
+  }
+
+  std::string path_of(FileID fid) {
+    auto it = paths_.find(fid.getHashValue());
+    if (it != paths_.end()) return it->second;
+    std::string out;
+    if (OptionalFileEntryRef fe = sm_.getFileEntryRefForID(fid)) {
+      llvm::SmallString<256> p(fe->getName());
+      // Relative names are relative to the compile command's directory, not to our own.
+      sm_.getFileManager().makeAbsolutePath(p);
+      llvm::sys::path::remove_dots(p, /*remove_dot_dot=*/true);
+      out = std::string(p.str());
+    }
+    paths_[fid.getHashValue()] = out;
+    return out;
+  }
+
+  const std::set<std::string>& user_files() const { return user_files_; }
+  SourceManager& sm() { return sm_; }
+  const LangOptions& lang() { return lo_; }
+
+ private:
+  SourceManager& sm_;
+  const LangOptions& lo_;
+  std::string root_;
+  std::unordered_map<unsigned, bool> user_;
+  std::unordered_map<unsigned, std::string> paths_;
+  std::set<std::string> user_files_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Type classification.
+
+std::string record_name(const RecordDecl* rd) {
+  if (!rd) return "";
+  if (!rd->getName().empty()) return rd->getName().str();
+  if (const TypedefNameDecl* td = rd->getTypedefNameForAnonDecl()) return td->getName().str();
+  return "";
+}
+
+const RecordDecl* record_of(QualType t) {
+  if (t.isNull()) return nullptr;
+  return t.getCanonicalType()->getAsRecordDecl();
+}
+
+// PyObject itself, or any struct that starts with PyObject_HEAD / PyObject_VAR_HEAD.
+bool is_object_record(const RecordDecl* rd) {
+  if (!rd) return false;
+  std::string name = record_name(rd);
+  if (name == "_object" || name == "_typeobject") return true;
+  const RecordDecl* def = rd->getDefinition();
+  if (!def || def->field_empty()) return false;
+  const FieldDecl* first = *def->field_begin();
+  return first->getName() == "ob_base" && is_object_record(record_of(first->getType()));
+}
+
+bool is_object_pointer(QualType t) {
+  return !t.isNull() && t->isPointerType() && is_object_record(record_of(t->getPointeeType()));
+}
+
+bool is_type_pointer(QualType t) {
+  return !t.isNull() && t->isPointerType() && record_name(record_of(t->getPointeeType())) == "_typeobject";
+}
+
+bool is_table_record(const std::string& name) {
+  static const std::set<std::string> tables = {
+      "PyMethodDef",      "PyModuleDef",      "PyMemberDef",       "PyGetSetDef",
+      "PyModuleDef_Slot", "PyType_Slot",      "PyType_Spec",       "PyNumberMethods",
+      "PySequenceMethods", "PyMappingMethods", "PyAsyncMethods",   "PyBufferProcs",
+      "PyStructSequence_Desc", "PyStructSequence_Field", "_PyArg_Parser", "PyModuleDef_Base"};
+  return tables.count(name) > 0;
+}
+
+GlobalKind classify(ASTContext& ctx, QualType t) {
+  QualType base = ctx.getBaseElementType(t);
+  if (is_object_pointer(base)) return GlobalKind::ObjectPointer;
+  std::string rec = record_name(record_of(base));
+  if (rec == "_typeobject") return GlobalKind::TypeObject;
+  if (is_table_record(rec)) return GlobalKind::Table;
+  return GlobalKind::CData;
+}
+
+const Expr* strip(const Expr* e) { return e ? e->IgnoreParenCasts() : nullptr; }
+
+const FunctionDecl* called_function(const Expr* e) {
+  if (const auto* call = dyn_cast_or_null<CallExpr>(strip(e))) return call->getDirectCallee();
+  return nullptr;
+}
+
+std::string called_name(const Expr* e) {
+  const FunctionDecl* fd = called_function(e);
+  return fd ? fd->getNameAsString() : "";
+}
+
+// The name a table entry refers to: a function or variable (also through &), else "".
+std::string referenced_name(const Expr* e) {
+  e = strip(e);
+  if (const auto* uo = dyn_cast_or_null<UnaryOperator>(e))
+    if (uo->getOpcode() == UO_AddrOf) e = strip(uo->getSubExpr());
+  if (const auto* dre = dyn_cast_or_null<DeclRefExpr>(e)) return dre->getDecl()->getNameAsString();
+  return "";
+}
+
+bool is_zero(ASTContext& ctx, const Expr* e) {
+  if (!e || isa<ImplicitValueInitExpr>(e)) return true;
+  Expr::EvalResult r;
+  if (e->isValueDependent()) return false;
+  if (e->EvaluateAsRValue(r, ctx)) {
+    if (r.Val.isInt()) return r.Val.getInt() == 0;
+    if (r.Val.isLValue()) return r.Val.isNullPointer();
+  }
+  return false;
+}
+
+std::optional<long long> constant(ASTContext& ctx, const Expr* e) {
+  if (!e || e->isValueDependent()) return std::nullopt;
+  Expr::EvalResult r;
+  if (!e->EvaluateAsRValue(r, ctx)) return std::nullopt;
+  if (r.Val.isInt()) return r.Val.getInt().getExtValue();
+  // (void *)2 and the like: an lvalue with no base and an offset.
+  if (r.Val.isLValue() && !r.Val.getLValueBase()) return r.Val.getLValueOffset().getQuantity();
+  return std::nullopt;
+}
+
+std::string string_literal(const Expr* e) {
+  if (const auto* s = dyn_cast_or_null<StringLiteral>(strip(e))) return s->getString().str();
+  return "";
+}
+
+// ---------------------------------------------------------------------------------------------
+// The AST walk.
+
+class Visitor : public RecursiveASTVisitor<Visitor> {
+  using Base = RecursiveASTVisitor<Visitor>;
+
+ public:
+  Visitor(ASTContext& ctx, Locator& where, Model& facts, TranslationUnit& tu)
+      : ctx_(ctx), where_(where), facts_(facts), tu_(tu) {}
+
+  bool shouldVisitImplicitCode() const { return false; }
+
+  // Keep a stack of parents so a use knows its context without building Clang's parent map,
+  // which would cover every Python header and cost more than the parse.
+  bool TraverseStmt(Stmt* s, DataRecursionQueue* = nullptr) {
+    if (!s) return true;
+    stack_.push_back(s);
+    bool ok = Base::TraverseStmt(s, nullptr);
+    stack_.pop_back();
+    return ok;
+  }
+
+  bool TraverseDecl(Decl* d) {
+    if (!d) return true;
+    if (!isa<TranslationUnitDecl>(d) && !isa<LinkageSpecDecl>(d) && !where_.is_user(d->getLocation()))
+      return true;  // Python's and the system's headers: nothing of ours in there
+    if (auto* fd = dyn_cast<FunctionDecl>(d); fd && fd->doesThisDeclarationHaveABody()) {
+      const FunctionDecl* saved = function_;
+      function_ = fd;
+      bool ok = Base::TraverseDecl(d);
+      function_ = saved;
+      return ok;
+    }
+    if (auto* vd = dyn_cast<VarDecl>(d); vd && vd->hasGlobalStorage() && !vd->isStaticLocal()) {
+      const VarDecl* saved = global_;
+      global_ = vd;
+      bool ok = Base::TraverseDecl(d);
+      global_ = saved;
+      return ok;
+    }
+    return Base::TraverseDecl(d);
+  }
+
+  bool VisitFunctionDecl(FunctionDecl* fd) {
+    if (!fd->doesThisDeclarationHaveABody()) return true;
+    Function f;
+    f.name = fd->getNameAsString();
+    f.loc = where_.loc(fd->getLocation());
+    f.is_static = !fd->isExternallyVisible();
+    f.is_init = f.name.rfind("PyInit_", 0) == 0;
+    if (!f.is_static) tu_.defines.insert(f.name);
+    function_index_[fd] = facts_.functions.size();
+    facts_.functions.push_back(f);
+    if (f.is_init) record_init(fd);
+    return true;
+  }
+
+  bool VisitVarDecl(VarDecl* vd) {
+    if (!vd->hasGlobalStorage() || isa<ParmVarDecl>(vd)) return true;
+    Global& g = global_for(vd);
+    if (vd->isThisDeclarationADefinition() != VarDecl::DeclarationOnly && !g.is_definition) {
+      g.is_definition = true;
+      g.loc = where_.loc(vd->getLocation());
+      g.in_header = !where_.sm().isInMainFile(where_.sm().getFileLoc(vd->getLocation()));
+    }
+    if (const Expr* init = vd->getInit()) record_table(vd, init);
+    else if (g.kind == GlobalKind::TypeObject && vd->isThisDeclarationADefinition())
+      record_static_type(vd, nullptr);
+    return true;
+  }
+
+  bool VisitDeclRefExpr(DeclRefExpr* dre) {
+    if (!where_.is_user(dre->getLocation())) return true;
+    if (auto* vd = dyn_cast<VarDecl>(dre->getDecl())) {
+      if (vd->hasGlobalStorage() && !isa<ParmVarDecl>(vd)) record_use(vd, dre);
+    } else if (auto* fd = dyn_cast<FunctionDecl>(dre->getDecl())) {
+      record_function_reference(fd, dre);
+    }
+    return true;
+  }
+
+  bool VisitCallExpr(CallExpr* call) {
+    if (!function_ || !where_.is_user(call->getBeginLoc())) return true;
+    Function* caller = current_function();
+    if (!caller) return true;
+    const FunctionDecl* callee = call->getDirectCallee();
+    const Expr* arg0 = call->getNumArgs() > 0 ? call->getArg(0) : nullptr;
+    bool arg0_type_ptr = arg0 && is_type_pointer(strip(arg0)->getType());
+    if (!callee) {
+      // Py_VISIT(x) expands to a call of the visitproc parameter.
+      if (arg0_type_ptr && is_visit_callback(call->getCallee())) caller->visits_type = true;
+      return true;
+    }
+    Call c;
+    c.callee = callee->getNameAsString();
+    c.loc = where_.loc(call->getBeginLoc());
+    c.macro = where_.macro_body_of(call->getBeginLoc());
+    c.is_python_api = !where_.is_user(callee->getLocation());
+    c.arg0_is_type_of = arg0 && called_name(arg0) == "Py_TYPE";
+    c.arg0_is_type_pointer = arg0_type_ptr;
+    if (arg0_type_ptr && c.callee.find("DECREF") != std::string::npos) caller->releases_type = true;
+    if (c.callee == "PyModule_GetState" || c.callee == "PyType_GetModuleState") record_state_cast(call);
+    caller->calls.push_back(std::move(c));
+    return true;
+  }
+
+ private:
+  Function* current_function() {
+    auto it = function_index_.find(function_);
+    return it == function_index_.end() ? nullptr : &facts_.functions[it->second];
+  }
+
+  std::string function_name() const { return function_ ? function_->getNameAsString() : ""; }
+
+  static bool is_visit_callback(const Expr* callee) {
+    const auto* dre = dyn_cast_or_null<DeclRefExpr>(strip(callee));
+    if (!dre || !isa<ParmVarDecl>(dre->getDecl())) return false;
+    QualType t = dre->getDecl()->getType();
+    if (const auto* td = t->getAs<TypedefType>()) return td->getDecl()->getName() == "visitproc";
+    return false;
+  }
+
+  Global& global_for(const VarDecl* vd) {
+    const VarDecl* canon = vd->getCanonicalDecl();
+    auto it = global_index_.find(canon);
+    if (it != global_index_.end()) return facts_.globals[it->second];
+    Global g;
+    g.name = vd->getNameAsString();
+    g.type = vd->getType().getAsString();
+    g.loc = where_.loc(vd->getLocation());
+    g.kind = classify(ctx_, vd->getType());
+    g.is_const = ctx_.getBaseElementType(vd->getType()).isConstQualified();
+    g.thread_local_storage = vd->getTLSKind() != VarDecl::TLS_None;
+    if (vd->isStaticLocal()) {
+      g.storage = Storage::FunctionStatic;
+      if (const auto* fd = dyn_cast_or_null<FunctionDecl>(vd->getParentFunctionOrMethod()))
+        g.function = fd->getNameAsString();
+    } else {
+      g.storage = vd->isExternallyVisible() ? Storage::External : Storage::FileStatic;
+    }
+    g.in_header = !where_.sm().isInMainFile(where_.sm().getFileLoc(vd->getLocation()));
+    global_index_[canon] = facts_.globals.size();
+    facts_.globals.push_back(g);
+    return facts_.globals.back();
+  }
+
+  void record_use(const VarDecl* vd, const DeclRefExpr* dre) {
+    bool ours = where_.is_user(vd->getLocation());
+    // A `static` global from a header outside the tree (PyDateTimeAPI in datetime.h) is still one
+    // copy per translation unit of ours, written by our code: track it too.
+    if (!ours && (vd->isExternallyVisible() || vd->isStaticLocal())) return;
+    Global& g = global_for(vd);
+    if (!ours && !g.is_definition) g.is_definition = vd->hasDefinition() != VarDecl::DeclarationOnly;
+    GlobalUse use;
+    use.loc = where_.loc(dre->getLocation());
+    use.function = function_name();
+    use.macro = where_.macro_body_of(dre->getLocation());
+    const Expr* rhs = nullptr;
+    use.kind = use_kind(dre, &rhs);
+    if (rhs) use.assigned_from = called_name(rhs);
+    if (use.kind == UseKind::AddressOf) use.passed_to = enclosing_callee();
+    g.uses.push_back(std::move(use));
+  }
+
+  // How the expression on top of the stack (a DeclRefExpr) is used: walk up through the parts of
+  // an lvalue (member, element, parentheses) to what consumes it.
+  UseKind use_kind(const Expr* self, const Expr** rhs) {
+    const Stmt* child = self;
+    for (size_t i = stack_.size() - 1; i-- > 0;) {
+      const Stmt* p = stack_[i];
+      if (isa<ParenExpr>(p)) { child = p; continue; }
+      if (const auto* me = dyn_cast<MemberExpr>(p)) {
+        if (me->isArrow()) return UseKind::Read;
+        child = p;
+        continue;
+      }
+      if (isa<ArraySubscriptExpr>(p)) { child = p; continue; }
+      if (const auto* ice = dyn_cast<ImplicitCastExpr>(p)) {
+        if (ice->getCastKind() == CK_LValueToRValue) return UseKind::Read;
+        if (ice->getCastKind() == CK_ArrayToPointerDecay) {
+          if (i > 0 && isa<ArraySubscriptExpr>(stack_[i - 1])) { child = p; continue; }
+          return UseKind::AddressOf;
+        }
+        child = p;
+        continue;
+      }
+      if (const auto* bo = dyn_cast<BinaryOperator>(p)) {
+        if (bo->isAssignmentOp() && bo->getLHS()->IgnoreParens() == child) {
+          *rhs = bo->getRHS();
+          return UseKind::Write;
+        }
+        return UseKind::Read;
+      }
+      if (const auto* uo = dyn_cast<UnaryOperator>(p)) {
+        if (uo->isIncrementDecrementOp()) return UseKind::Write;
+        if (uo->getOpcode() == UO_AddrOf) return UseKind::AddressOf;
+        return UseKind::Read;
+      }
+      return UseKind::Read;
+    }
+    return UseKind::Read;
+  }
+
+  void record_function_reference(const FunctionDecl* fd, const DeclRefExpr* dre) {
+    if (fd->isExternallyVisible()) tu_.references.insert(fd->getNameAsString());
+    if (!where_.is_user(fd->getLocation()) || is_direct_callee(dre)) return;
+    AddressTaken a;
+    a.function = fd->getNameAsString();
+    a.loc = where_.loc(dre->getLocation());
+    a.in_function = function_name();
+    if (global_) a.in_global = global_->getNameAsString();
+    facts_.address_taken.push_back(std::move(a));
+  }
+
+  // The function the expression on top of the stack is an argument of (through &, casts), or "".
+  std::string enclosing_callee() const {
+    for (size_t i = stack_.size() - 1; i-- > 0;) {
+      const Stmt* p = stack_[i];
+      if (isa<ParenExpr>(p) || isa<CastExpr>(p) || isa<UnaryOperator>(p)) continue;
+      if (const auto* call = dyn_cast<CallExpr>(p))
+        if (const FunctionDecl* fd = call->getDirectCallee()) return fd->getNameAsString();
+      return "";
+    }
+    return "";
+  }
+
+  bool is_direct_callee(const DeclRefExpr* dre) const {
+    for (size_t i = stack_.size() - 1; i-- > 0;) {
+      const Stmt* p = stack_[i];
+      if (isa<ParenExpr>(p) || isa<ImplicitCastExpr>(p)) continue;
+      if (const auto* call = dyn_cast<CallExpr>(p)) return call->getCallee()->IgnoreParenImpCasts() == dre;
+      return false;
+    }
+    return false;
+  }
+
+  // PyInit_foo: single-phase when it builds the module (PyModule_Create), multi-phase when it
+  // returns PyModuleDef_Init(&def).
+  void record_init(const FunctionDecl* fd) {
+    InitFunction init;
+    init.name = fd->getNameAsString();
+    init.module_name = init.name.substr(strlen("PyInit_"));
+    init.loc = where_.loc(fd->getLocation());
+    find_module_creation(fd->getBody(), init);
+    facts_.inits.push_back(init);
+  }
+
+  void find_module_creation(const Stmt* s, InitFunction& init) {
+    if (!s) return;
+    if (const auto* call = dyn_cast<CallExpr>(s)) {
+      std::string name = call->getDirectCallee() ? call->getDirectCallee()->getNameAsString() : "";
+      InitStyle style = InitStyle::Unknown;
+      if (name == "PyModuleDef_Init") style = InitStyle::MultiPhase;
+      if (name == "PyModule_Create2" || name == "PyModule_Create") style = InitStyle::SinglePhase;
+      if (style != InitStyle::Unknown && init.style == InitStyle::Unknown && call->getNumArgs() > 0) {
+        init.style = style;
+        init.def = referenced_name(call->getArg(0));
+        init.create_call = where_.loc(call->getBeginLoc());
+      }
+    }
+    for (const Stmt* child : s->children()) find_module_creation(child, init);
+  }
+
+  void record_table(const VarDecl* vd, const Expr* init) {
+    std::string rec = record_name(record_of(ctx_.getBaseElementType(vd->getType())));
+    const auto* list = dyn_cast<InitListExpr>(init->IgnoreImplicit());
+    if (!list) return;
+    if (rec == "PyModuleDef") record_module_def(vd, list);
+    else if (rec == "PyModuleDef_Slot") facts_.module_slot_tables.push_back(slot_table(vd, list));
+    else if (rec == "PyType_Slot") facts_.type_slot_tables.push_back(slot_table(vd, list));
+    else if (rec == "PyType_Spec") record_type_spec(vd, list);
+    else if (rec == "_typeobject" && !vd->getType()->isArrayType()) record_static_type(vd, list);
+  }
+
+  // The initializer of field `name` in a struct initializer, or null.
+  static const Expr* field_init(const InitListExpr* list, const char* name) {
+    const RecordDecl* rd = record_of(list->getType());
+    if (!rd || list->isTransparent()) return nullptr;
+    unsigned i = 0;
+    for (const FieldDecl* f : rd->fields()) {
+      if (f->getName() == name) return i < list->getNumInits() ? list->getInit(i) : nullptr;
+      ++i;
+    }
+    return nullptr;
+  }
+
+  void record_module_def(const VarDecl* vd, const InitListExpr* list) {
+    ModuleDef d;
+    d.name = vd->getNameAsString();
+    d.loc = where_.loc(vd->getLocation());
+    d.m_name = string_literal(field_init(list, "m_name"));
+    if (const Expr* size = field_init(list, "m_size")) {
+      d.m_size = constant(ctx_, size);
+      if (!isa<ImplicitValueInitExpr>(size)) d.m_size_loc = where_.loc(size->getBeginLoc());
+    }
+    d.methods = referenced_name(field_init(list, "m_methods"));
+    d.slots = referenced_name(field_init(list, "m_slots"));
+    d.traverse = referenced_name(field_init(list, "m_traverse"));
+    d.clear = referenced_name(field_init(list, "m_clear"));
+    d.free = referenced_name(field_init(list, "m_free"));
+    facts_.module_defs.push_back(d);
+  }
+
+  SlotTable slot_table(const VarDecl* vd, const InitListExpr* list) {
+    SlotTable t;
+    t.name = vd->getNameAsString();
+    t.loc = where_.loc(vd->getLocation());
+    for (const Expr* e : list->inits()) {
+      const auto* entry = dyn_cast<InitListExpr>(e->IgnoreImplicit());
+      if (!entry || entry->getNumInits() < 2) continue;
+      const Expr* id = entry->getInit(0);
+      const Expr* value = entry->getInit(1);
+      std::optional<long long> n = constant(ctx_, id);
+      if (!n || *n == 0) continue;  // the {0, NULL} sentinel
+      SlotEntry s;
+      s.id = static_cast<int>(*n);
+      s.name = where_.macro_at(id->getBeginLoc());
+      if (s.name.empty()) s.name = std::to_string(s.id);
+      s.value = referenced_name(value);
+      if (s.value.empty()) s.value = where_.text(value->getSourceRange());
+      s.value_int = constant(ctx_, value);
+      s.loc = where_.loc(entry->getBeginLoc());
+      t.entries.push_back(std::move(s));
+    }
+    return t;
+  }
+
+  void record_type_spec(const VarDecl* vd, const InitListExpr* list) {
+    TypeSpec s;
+    s.name = vd->getNameAsString();
+    s.loc = where_.loc(vd->getLocation());
+    s.type_name = string_literal(field_init(list, "name"));
+    if (const Expr* flags = field_init(list, "flags")) {
+      if (auto v = constant(ctx_, flags)) s.flags = static_cast<unsigned long long>(*v);
+      if (!isa<ImplicitValueInitExpr>(flags)) s.flags_loc = where_.loc(flags->getBeginLoc());
+    }
+    s.slots = referenced_name(field_init(list, "slots"));
+    facts_.type_specs.push_back(s);
+  }
+
+  void record_static_type(const VarDecl* vd, const InitListExpr* list) {
+    StaticType t;
+    t.name = vd->getNameAsString();
+    t.loc = where_.loc(vd->getLocation());
+    t.initialized = list != nullptr;
+    if (list) {
+      const RecordDecl* rd = record_of(list->getType());
+      unsigned i = 0;
+      for (const FieldDecl* f : rd->fields()) {
+        if (i >= list->getNumInits()) break;
+        const Expr* value = list->getInit(i++);
+        if (f->getName() == "ob_base" || is_zero(ctx_, value)) continue;
+        TypeField field;
+        field.field = f->getName().str();
+        field.value = referenced_name(value);
+        if (field.value.empty()) field.value = where_.text(value->getSourceRange());
+        field.loc = where_.loc(value->getBeginLoc());
+        if (field.field == "tp_name") t.tp_name = string_literal(value);
+        if (field.field == "tp_flags")
+          if (auto v = constant(ctx_, value)) t.flags = static_cast<unsigned long long>(*v);
+        t.fields.push_back(std::move(field));
+      }
+    }
+    // A redeclaration may come with the initializer: keep one entry, the fullest.
+    for (StaticType& existing : facts_.static_types)
+      if (existing.name == t.name && existing.loc.file == t.loc.file) {
+        if (t.initialized) existing = t;
+        return;
+      }
+    facts_.static_types.push_back(std::move(t));
+  }
+
+  // (state *)PyModule_GetState(m): the struct it is cast to is the module state.
+  void record_state_cast(const CallExpr*) {
+    const RecordDecl* state = nullptr;
+    for (size_t i = stack_.size() - 1; i-- > 0;) {
+      const auto* cast = dyn_cast<CastExpr>(stack_[i]);
+      if (isa<ParenExpr>(stack_[i])) continue;
+      if (!cast) break;
+      QualType t = cast->getType();
+      if (t->isPointerType())
+        if (const RecordDecl* rd = record_of(t->getPointeeType())) state = rd;
+    }
+    if (!state || !where_.is_user(state->getLocation())) return;
+    std::string name = record_name(state);
+    for (StateStruct& s : facts_.state_structs)
+      if (s.name == name) {
+        s.used_in.push_back(function_name());
+        return;
+      }
+    StateStruct s;
+    s.name = name;
+    s.loc = where_.loc(state->getLocation());
+    if (const RecordDecl* def = state->getDefinition())
+      for (const FieldDecl* f : def->fields())
+        if (classify(ctx_, f->getType()) == GlobalKind::ObjectPointer) s.object_fields.push_back(f->getNameAsString());
+    s.used_in.push_back(function_name());
+    facts_.state_structs.push_back(std::move(s));
+  }
+
+  ASTContext& ctx_;
+  Locator& where_;
+  Model& facts_;
+  TranslationUnit& tu_;
+  std::vector<const Stmt*> stack_;
+  const FunctionDecl* function_ = nullptr;
+  const VarDecl* global_ = nullptr;
+  std::map<const FunctionDecl*, size_t> function_index_;
+  std::map<const VarDecl*, size_t> global_index_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Preprocessor facts: skipped #if branches and suppression comments.
+
+class PreprocessorFacts : public PPCallbacks, public CommentHandler {
+ public:
+  PreprocessorFacts(Locator& where, Model& facts) : where_(where), facts_(facts) {}
+
+  void SourceRangeSkipped(SourceRange range, SourceLocation endif) override {
+    if (!where_.is_user(range.getBegin())) return;
+    InactiveRegion r;
+    SourceLoc b = where_.loc(range.getBegin()), e = where_.loc(endif);
+    r.file = b.file;
+    r.begin_line = b.line;
+    r.end_line = e.line;
+    collect_identifiers(range, r.identifiers);
+    facts_.inactive_regions.push_back(std::move(r));
+  }
+
+  bool HandleComment(Preprocessor& pp, SourceRange range) override {
+    SourceManager& sm = pp.getSourceManager();
+    if (!where_.is_user(range.getBegin())) return false;
+    bool invalid = false;
+    const char* begin = sm.getCharacterData(range.getBegin(), &invalid);
+    if (invalid) return false;
+    const char* end = sm.getCharacterData(range.getEnd(), &invalid);
+    if (invalid) return false;
+    std::string text(begin, end);
+    size_t at = text.find("owngil: ignore");
+    if (at == std::string::npos) return false;
+    Suppression s;
+    SourceLoc loc = where_.loc(range.getBegin());
+    s.file = loc.file;
+    s.line = loc.line;
+    std::string rest = text.substr(at + strlen("owngil: ignore"));
+    if (!rest.empty() && rest[0] == '[') {
+      size_t close = rest.find(']');
+      std::string ids = rest.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+      size_t start = 0;
+      while (start <= ids.size()) {
+        size_t comma = ids.find(',', start);
+        std::string id = ids.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        id.erase(0, id.find_first_not_of(" \t"));
+        id.erase(id.find_last_not_of(" \t") + 1);
+        if (!id.empty()) s.rules.push_back(id);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+      rest = close == std::string::npos ? "" : rest.substr(close + 1);
+    }
+    if (rest.size() >= 2 && rest.compare(rest.size() - 2, 2, "*/") == 0) rest.resize(rest.size() - 2);
+    rest.erase(0, rest.find_first_not_of(" \t:-"));
+    rest.erase(rest.find_last_not_of(" \t\r\n") + 1);
+    s.reason = rest;
+    // Alone on its line, it covers the next line; after code, its own line.
+    unsigned col = sm.getSpellingColumnNumber(range.getBegin());
+    const char* line_start = begin - (col - 1);
+    s.own_line = std::all_of(line_start, begin, [](char c) { return c == ' ' || c == '\t'; });
+    facts_.suppressions.push_back(std::move(s));
+    return false;
+  }
+
+ private:
+  void collect_identifiers(SourceRange range, std::set<std::string>& out) {
+    SourceManager& sm = where_.sm();
+    std::pair<FileID, unsigned> begin = sm.getDecomposedLoc(range.getBegin());
+    std::pair<FileID, unsigned> end = sm.getDecomposedLoc(range.getEnd());
+    if (begin.first != end.first) return;
+    bool invalid = false;
+    llvm::StringRef buffer = sm.getBufferData(begin.first, &invalid);
+    if (invalid || end.second > buffer.size()) return;
+    Lexer lexer(sm.getLocForStartOfFile(begin.first), where_.lang(), buffer.begin(),
+                buffer.begin() + begin.second, buffer.end());
+    Token tok;
+    while (!lexer.LexFromRawLexer(tok)) {
+      if (sm.getFileOffset(tok.getLocation()) >= end.second) break;
+      if (tok.is(tok::raw_identifier)) out.insert(tok.getRawIdentifier().str());
+    }
+  }
+
+  Locator& where_;
+  Model& facts_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class Consumer : public ASTConsumer {
+ public:
+  Consumer(std::unique_ptr<Locator> where, Model& facts) : where_(std::move(where)), facts_(facts) {}
+
+  void HandleTranslationUnit(ASTContext& ctx) override {
+    SourceManager& sm = ctx.getSourceManager();
+    TranslationUnit tu;
+    tu.main_file = where_->relative(where_->path_of(sm.getMainFileID()));
+    Visitor visitor(ctx, *where_, facts_, tu);
+    visitor.TraverseDecl(ctx.getTranslationUnitDecl());
+    tu.user_files = where_->user_files();
+    tu.user_files.insert(tu.main_file);
+    facts_.units.push_back(std::move(tu));
+  }
+
+  Locator& where() { return *where_; }
+
+ private:
+  std::unique_ptr<Locator> where_;
+  Model& facts_;
+};
+
+class CollectAction : public ASTFrontendAction {
+ public:
+  CollectAction(Model& facts, std::string root) : facts_(facts), root_(std::move(root)) {}
+
+  std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance& ci, llvm::StringRef) override {
+    auto where = std::make_unique<Locator>(ci.getSourceManager(), ci.getLangOpts(), root_);
+    auto pp_facts = std::make_unique<PreprocessorFacts>(*where, facts_);
+    ci.getPreprocessor().addCommentHandler(pp_facts.get());
+    comment_handler_ = pp_facts.get();
+    ci.getPreprocessor().addPPCallbacks(std::move(pp_facts));  // the preprocessor owns it
+    return std::make_unique<Consumer>(std::move(where), facts_);
+  }
+
+  void EndSourceFileAction() override {
+    // The preprocessor outlives our handler's owner: unhook it before it goes.
+    if (comment_handler_) getCompilerInstance().getPreprocessor().removeCommentHandler(comment_handler_);
+    comment_handler_ = nullptr;
+  }
+
+ private:
+  Model& facts_;
+  std::string root_;
+  CommentHandler* comment_handler_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<FrontendAction> make_fact_collector(Model& facts, const std::string& root) {
+  return std::make_unique<CollectAction>(facts, root);
+}
+
+}  // namespace owngil

@@ -1,0 +1,55 @@
+// The Clang front end: from a source tree (or a compile database) to a Model.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "owngil/model.h"
+
+namespace owngil {
+
+struct AnalyzerOptions {
+  std::vector<std::string> paths;       // files or directories
+  std::string compile_db_dir;           // -p: a directory holding compile_commands.json
+  std::string python;                   // interpreter or include dir; empty: newest >= 3.12 found
+  std::vector<std::string> extra_args;  // appended to every compile command
+  std::vector<std::string> exclude;     // glob patterns (relative to the root) to skip
+  unsigned jobs = 1;
+};
+
+// A problem with the input itself (not an isolation finding): unreadable file, parse error, ...
+struct InputError {
+  SourceLoc loc;  // file always set; line 0 when the problem is with the whole file
+  std::string message;
+};
+
+struct AnalysisResult {
+  Model model;
+  std::vector<InputError> errors;
+  unsigned files_total = 0;
+  unsigned files_analyzed = 0;  // parsed well enough to use
+};
+
+// Where Python.h lives for an interpreter path, an include dir, or (empty) the newest CPython >= 3.12
+// found. Empty string and a message in `why` when there is none.
+std::string find_python_include(const std::string& python, std::string* why);
+
+// Source files under `paths` (.c .cc .cpp .cxx), skipping build and hidden directories and symlink
+// loops. Problems (missing paths, ...) are appended to `errors`.
+std::vector<std::string> discover_sources(const std::vector<std::string>& paths,
+                                          const std::vector<std::string>& exclude,
+                                          std::vector<InputError>& errors);
+
+AnalysisResult analyze(const AnalyzerOptions& options);
+
+// For tests: the model of one in-memory file (named `file_name`), compiled with `args`
+// plus the newest Python include dir found ($OWNGIL_PYTHON overrides).
+Model analyze_snippet(const std::string& code, const std::string& file_name = "snippet.c",
+                      const std::vector<std::string>& args = {});
+
+// Where Clang's own headers (stddef.h, ...) live; fixed at build time, overridable with
+// $OWNGIL_CLANG_RESOURCE_DIR.
+std::string clang_resource_dir();
+
+}  // namespace owngil

@@ -1,0 +1,235 @@
+// The module model: everything owngil knows about an extension's source tree.
+//
+// It is plain data on purpose. The Clang front end (fact_collector.cpp) fills it; rules, reporters
+// and the rewriter read it and never see a Clang type, so they compile fast and are tested on
+// models built from small snippets.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace owngil {
+
+struct SourceLoc {
+  std::string file;  // path relative to the project root when under it, else absolute
+  unsigned line = 0;
+  unsigned column = 0;
+  bool valid() const { return line != 0; }
+  bool operator<(const SourceLoc& o) const {
+    if (file != o.file) return file < o.file;
+    if (line != o.line) return line < o.line;
+    return column < o.column;
+  }
+  bool operator==(const SourceLoc& o) const {
+    return file == o.file && line == o.line && column == o.column;
+  }
+};
+
+enum class UseKind { Read, Write, AddressOf };
+
+// One reference to a global variable in user code.
+struct GlobalUse {
+  SourceLoc loc;
+  UseKind kind = UseKind::Read;
+  std::string function;       // enclosing function; empty at file scope (e.g. in an initializer)
+  std::string macro;          // the macro whose body spells this use; empty when spelled in source
+  std::string assigned_from;  // for writes: the function called on the right-hand side, if any
+  std::string passed_to;      // when its address (or decayed array) is a call argument: the callee
+};
+
+enum class Storage { FileStatic, FunctionStatic, External };
+
+// What a global holds, as far as isolation is concerned.
+enum class GlobalKind {
+  ObjectPointer,  // PyObject*, PyTypeObject*, any pointer to a PyObject_HEAD struct (or arrays of them)
+  TypeObject,     // a PyTypeObject itself: a static type
+  Table,          // definition tables: PyMethodDef[], PyModuleDef, PyType_Spec, PyMemberDef[], ...
+  CData,          // any other C object
+};
+
+struct Global {
+  std::string name;
+  std::string type;      // as spelled by Clang
+  SourceLoc loc;         // the definition (or first declaration when never defined in the tree)
+  Storage storage = Storage::FileStatic;
+  std::string function;  // for function-local statics: the function
+  GlobalKind kind = GlobalKind::CData;
+  bool is_const = false;         // the object itself is const (a table or a constant)
+  bool is_definition = false;    // defined in the tree (not only declared extern)
+  bool in_header = false;        // declared in a header of the tree (shared between files)
+  bool thread_local_storage = false;
+  std::vector<GlobalUse> uses;
+
+  std::string key() const { return loc.file + ":" + function + ":" + name; }
+};
+
+struct Call {
+  std::string callee;
+  SourceLoc loc;
+  std::string macro;          // the macro whose body makes the call; empty when spelled in source
+  bool is_python_api = false;  // declared in the Python headers
+  bool arg0_is_type_of = false;  // first argument is Py_TYPE(x) (or Py_TYPE(x) cast)
+  bool arg0_is_type_pointer = false;  // first argument has type PyTypeObject*
+};
+
+struct Function {
+  std::string name;
+  SourceLoc loc;
+  bool is_static = false;
+  bool is_init = false;  // a PyInit_* function
+  std::vector<Call> calls;
+  // Facts the heap-type rules need, computed from the body so rules need no AST:
+  bool releases_type = false;  // Py_DECREF / Py_XDECREF of a PyTypeObject* (e.g. Py_TYPE(self))
+  bool visits_type = false;    // calls its visit callback on a PyTypeObject* (Py_VISIT(Py_TYPE(self)))
+  std::string key() const { return (is_static ? loc.file + ":" : std::string()) + name; }
+};
+
+// A function whose address is taken (stored in a table, passed as a callback, ...).
+struct AddressTaken {
+  std::string function;
+  SourceLoc loc;
+  std::string in_function;  // where it happens; empty in a global initializer
+  std::string in_global;    // the global whose initializer holds it, if any
+};
+
+enum class InitStyle { SinglePhase, MultiPhase, Unknown };
+
+struct InitFunction {
+  std::string name;         // PyInit_foo
+  std::string module_name;  // foo
+  SourceLoc loc;
+  InitStyle style = InitStyle::Unknown;
+  std::string def;          // the PyModuleDef it creates the module from
+  SourceLoc create_call;    // PyModule_Create / PyModuleDef_Init call
+};
+
+struct SlotEntry {
+  int id = 0;                 // numeric slot id (Py_mod_exec == 2, Py_tp_dealloc == 52, ...)
+  std::string name;           // the macro spelled in source (Py_mod_exec), or the number
+  std::string value;          // function or variable named, or the value's spelling
+  std::optional<long long> value_int;  // when the value is a constant (e.g. (void*)2)
+  SourceLoc loc;
+};
+
+struct SlotTable {  // a PyModuleDef_Slot[] or PyType_Slot[]
+  std::string name;
+  SourceLoc loc;
+  std::vector<SlotEntry> entries;
+};
+
+struct ModuleDef {
+  std::string name;  // variable name
+  SourceLoc loc;
+  std::string m_name;
+  std::optional<long long> m_size;
+  SourceLoc m_size_loc;
+  std::string methods, slots, traverse, clear, free;  // names; empty when NULL or unset
+};
+
+struct TypeField {
+  std::string field;  // tp_dealloc, tp_as_number, ...
+  std::string value;
+  SourceLoc loc;
+};
+
+struct StaticType {  // a PyTypeObject variable
+  std::string name;
+  SourceLoc loc;
+  std::string tp_name;
+  std::optional<unsigned long long> flags;
+  std::vector<TypeField> fields;  // fields set to something other than zero
+  bool initialized = false;       // has an initializer (else filled at run time, e.g. struct seq)
+};
+
+struct TypeSpec {  // a PyType_Spec variable
+  std::string name;
+  SourceLoc loc;
+  std::string type_name;
+  std::optional<unsigned long long> flags;
+  SourceLoc flags_loc;
+  std::string slots;  // the PyType_Slot[] it uses
+};
+
+// A cast of PyModule_GetState()'s result: tells which struct is the module state.
+struct StateStruct {
+  std::string name;
+  SourceLoc loc;
+  std::vector<std::string> object_fields;  // PyObject* (and friends) members
+  std::vector<std::string> used_in;       // functions that fetch it
+};
+
+struct Suppression {
+  std::string file;
+  unsigned line = 0;           // the line of the comment
+  std::vector<std::string> rules;  // empty: every rule
+  std::string reason;
+  bool own_line = false;  // alone on its line: covers the next line too
+};
+
+struct InactiveRegion {  // an #if branch the preprocessor skipped
+  std::string file;
+  unsigned begin_line = 0, end_line = 0;
+  std::set<std::string> identifiers;  // what it mentions, so the rewriter can refuse to edit around it
+};
+
+struct ParseError {
+  SourceLoc loc;
+  std::string message;
+};
+
+// What one translation unit contributes; merged into the Model.
+struct TranslationUnit {
+  std::string main_file;
+  std::set<std::string> user_files;  // the main file and every header of the tree it includes
+  std::set<std::string> defines;     // external functions defined here
+  std::set<std::string> references;  // external functions called or referenced here
+  std::vector<ParseError> errors;
+  bool failed = false;  // nothing usable came out (fatal error)
+};
+
+struct Module {
+  std::string name;
+  std::string init;               // PyInit_ function name
+  std::string def;                // PyModuleDef variable
+  std::set<std::string> files;    // files whose facts belong to this module
+};
+
+struct Model {
+  std::string root;  // project root; locations are relative to it
+  std::string python_include;
+  std::vector<TranslationUnit> units;
+  std::vector<Global> globals;
+  std::vector<Function> functions;
+  std::vector<AddressTaken> address_taken;
+  std::vector<InitFunction> inits;
+  std::vector<ModuleDef> module_defs;
+  std::vector<SlotTable> module_slot_tables;
+  std::vector<SlotTable> type_slot_tables;
+  std::vector<StaticType> static_types;
+  std::vector<TypeSpec> type_specs;
+  std::vector<StateStruct> state_structs;
+  std::vector<Suppression> suppressions;
+  std::vector<InactiveRegion> inactive_regions;
+  std::vector<Module> modules;
+
+  // Look-ups used by rules and the rewriter.
+  const Function* function(const std::string& name, const std::string& file = {}) const;
+  const ModuleDef* module_def(const std::string& name) const;
+  const SlotTable* module_slots(const std::string& name) const;
+  const SlotTable* type_slots(const std::string& name) const;
+  const InitFunction* init_for(const Module& m) const;
+  // The module a file belongs to ("" when none or ambiguous).
+  std::string module_of(const std::string& file) const;
+  // Functions reachable from `roots` through direct calls within the tree.
+  std::set<std::string> reachable_from(const std::vector<std::string>& roots) const;
+};
+
+// Merges per-TU facts (deduplicating what headers repeat) and attributes files to modules.
+void merge_into(Model& model, Model&& unit_facts);
+void build_modules(Model& model);
+
+}  // namespace owngil

@@ -1,0 +1,22 @@
+// What a project says about findings: suppression comments, a baseline of accepted findings.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "owngil/model.h"
+#include "owngil/rule.h"
+
+namespace owngil {
+
+// Drops findings covered by an `owngil: ignore[ID] reason` comment on their line (or alone on the
+// line above). Returns how many it dropped.
+unsigned apply_suppressions(const Model& model, std::vector<Finding>& findings);
+
+// Baseline file: JSON {"version": 1, "findings": [{"rule", "file", "symbol", "message"}]}. A finding
+// matches an entry with the same rule, file and symbol (each entry absorbs one finding), so line moves
+// do not resurrect old findings but a second new global does show.
+bool write_baseline(const std::string& path, const std::vector<Finding>& findings, std::string* error);
+bool apply_baseline(const std::string& path, std::vector<Finding>& findings, unsigned* matched, std::string* error);
+
+}  // namespace owngil

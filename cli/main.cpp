@@ -1,0 +1,234 @@
+// owngil: find (and, later, fix) what keeps a CPython extension out of own-GIL subinterpreters.
+//
+//   owngil check [PATH...]     lint a source tree (exit 0 clean, 1 findings, 2 usage or tool error)
+//   owngil rules [ID]          list the rule catalog, or print one rule's documentation
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "config.h"
+#include "findings_filter.h"
+#include "owngil/analyzer.h"
+#include "report.h"
+
+namespace owngil {
+namespace {
+
+constexpr int kExitClean = 0, kExitFindings = 1, kExitError = 2;
+
+struct CheckFlags {
+  std::vector<std::string> paths;
+  std::string compile_db, python, format, output, fail_on, baseline, write_baseline, config, color = "auto";
+  std::vector<std::string> extra_args, exclude, select, ignore;
+  unsigned jobs = 0;
+  bool no_config = false, quiet = false;
+};
+
+std::vector<std::string> split_ids(const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const std::string& item : items) {
+    std::stringstream s(item);
+    for (std::string id; std::getline(s, id, ',');)
+      if (!id.empty()) out.push_back(id);
+  }
+  return out;
+}
+
+// Rule ids or names to ids; false (with the bad one) when one is unknown.
+bool resolve_rules(const std::vector<std::string>& keys, std::set<std::string>* out, std::string* bad) {
+  for (const std::string& k : keys) {
+    if (k == "ALL") {
+      for (const Rule& r : all_rules()) out->insert(r.info.id);
+      continue;
+    }
+    bool prefix = false;  // "OG1" selects OG1xx, as ruff's prefixes do
+    for (const Rule& r : all_rules())
+      if (std::string(r.info.id).rfind(k, 0) == 0) {
+        out->insert(r.info.id);
+        prefix = true;
+      }
+    if (prefix) continue;
+    const Rule* r = find_rule(k);
+    if (!r) {
+      *bad = k;
+      return false;
+    }
+    out->insert(r->info.id);
+  }
+  return true;
+}
+
+// Flags win over pyproject.toml, which wins over the defaults.
+template <typename T>
+void fill(T& flag, const std::optional<T>& from_config) {
+  if (flag == T() && from_config) flag = *from_config;
+}
+
+int usage_error(const std::string& message) {
+  std::cerr << "owngil: error: " << message << '\n';
+  return kExitError;
+}
+
+int run_check(CheckFlags f) {
+  Config cfg;
+  if (!f.no_config) {
+    std::string path = f.config.empty() ? find_config(f.paths.empty() ? "." : f.paths.front()) : f.config;
+    std::string error;
+    if (!path.empty() && !load_config(path, &cfg, &error)) return usage_error(error);
+  }
+  fill(f.select, cfg.select);
+  fill(f.ignore, cfg.ignore);
+  fill(f.exclude, cfg.exclude);
+  fill(f.extra_args, cfg.extra_args);
+  fill(f.python, cfg.python);
+  fill(f.fail_on, cfg.fail_on);
+  fill(f.baseline, cfg.baseline);
+  fill(f.format, cfg.format);
+  if (f.jobs == 0 && cfg.jobs) f.jobs = *cfg.jobs;
+  if (f.format.empty()) f.format = "text";
+  if (f.fail_on.empty()) f.fail_on = "warning";
+  if (f.jobs == 0) f.jobs = std::max(1u, std::thread::hardware_concurrency());
+  if (f.paths.empty() && f.compile_db.empty()) f.paths.push_back(".");
+
+  if (f.format != "text" && f.format != "json" && f.format != "sarif")
+    return usage_error("--format must be text, json or sarif, not '" + f.format + "'");
+  Severity fail_level = Severity::Warning;
+  bool never_fail = f.fail_on == "never";
+  if (!never_fail && !parse_severity(f.fail_on, &fail_level))
+    return usage_error("--fail-on must be error, warning, note or never, not '" + f.fail_on + "'");
+
+  std::set<std::string> selected, ignored;
+  std::string bad;
+  if (!resolve_rules(split_ids(f.select), &selected, &bad) || !resolve_rules(split_ids(f.ignore), &ignored, &bad))
+    return usage_error("unknown rule '" + bad + "' (see 'owngil rules')");
+  if (selected.empty())
+    for (const Rule& r : all_rules()) selected.insert(r.info.id);
+  for (const std::string& id : ignored) selected.erase(id);
+
+  AnalyzerOptions opt;
+  opt.paths = f.paths;
+  opt.compile_db_dir = f.compile_db;
+  opt.python = f.python;
+  opt.extra_args = f.extra_args;
+  opt.exclude = f.exclude;
+  opt.jobs = f.jobs;
+  AnalysisResult analysis = analyze(opt);
+
+  Report report;
+  report.model = &analysis.model;
+  report.errors = analysis.errors;
+  report.files_total = analysis.files_total;
+  report.files_analyzed = analysis.files_analyzed;
+  report.findings = run_rules(analysis.model, selected);
+  report.suppressed = apply_suppressions(analysis.model, report.findings);
+  std::string error;
+  if (!f.baseline.empty() && f.write_baseline.empty() &&
+      !apply_baseline(f.baseline, report.findings, &report.baselined, &error))
+    return usage_error(error);
+  if (!f.write_baseline.empty()) {
+    if (!write_baseline(f.write_baseline, report.findings, &error)) return usage_error(error);
+    std::cerr << "owngil: wrote " << report.findings.size() << " finding(s) to baseline " << f.write_baseline << '\n';
+  }
+  report.modules = summarize(analysis.model, report.findings);
+  if (analysis.files_analyzed > 0 && analysis.model.modules.empty())
+    report.errors.push_back({{f.paths.empty() ? f.compile_db : f.paths.front(), 0, 0},
+                             "no extension module found (no PyInit_* function defined)"});
+
+  std::ofstream file;
+  if (!f.output.empty()) {
+    file.open(f.output);
+    if (!file) return usage_error(f.output + ": cannot write");
+  }
+  std::ostream& out = f.output.empty() ? std::cout : file;
+  bool color = f.color == "always" || (f.color == "auto" && f.output.empty() && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
+  if (f.format == "json") write_json(out, report);
+  else if (f.format == "sarif") write_sarif(out, report);
+  else write_text(out, std::cerr, report, color && !f.quiet);
+  if (f.format != "text")
+    for (const InputError& e : report.errors)
+      std::cerr << (e.loc.file.empty() ? "owngil" : e.loc.file)
+                << (e.loc.line ? ":" + std::to_string(e.loc.line) + ":" + std::to_string(e.loc.column) : "")
+                << ": error: " << e.message << '\n';
+
+  if (analysis.files_analyzed == 0) {
+    std::cerr << "owngil: error: nothing could be analysed\n";
+    return kExitError;
+  }
+  if (!f.write_baseline.empty() || never_fail) return kExitClean;
+  for (const Finding& fd : report.findings)
+    if (fd.severity >= fail_level) return kExitFindings;
+  return kExitClean;
+}
+
+int run_rules_command(const std::string& id) {
+  if (id.empty()) {
+    std::cout << "id     name                        severity  fix   summary\n";
+    for (const Rule& r : all_rules()) {
+      std::string name = r.info.name, sev = severity_name(r.info.severity);
+      name.resize(std::max<size_t>(name.size(), 27), ' ');
+      sev.resize(9, ' ');
+      std::cout << r.info.id << "  " << name << ' ' << sev << ' ' << (r.info.fixable ? "yes " : "no  ") << "  "
+                << r.info.summary << '\n';
+    }
+    return kExitClean;
+  }
+  const Rule* r = find_rule(id);
+  if (!r) return usage_error("unknown rule '" + id + "' (see 'owngil rules')");
+  std::cout << rule_doc(r->info.id);
+  return kExitClean;
+}
+
+}  // namespace
+}  // namespace owngil
+
+int main(int argc, char** argv) {
+  using namespace owngil;
+  CLI::App app{"owngil: make CPython extensions run in subinterpreters with their own GIL", "owngil"};
+  app.set_version_flag("--version", std::string("owngil ") + OWNGIL_VERSION);
+  app.require_subcommand(1);
+
+  CheckFlags f;
+  CLI::App* check = app.add_subcommand("check", "Report what keeps extension modules from own-GIL subinterpreters");
+  check->add_option("paths", f.paths, "Files or directories to analyse (default: .)");
+  check->add_option("-p,--compile-commands", f.compile_db, "Directory holding compile_commands.json");
+  check->add_option("--python", f.python, "CPython interpreter or include directory (default: newest >= 3.12 found)");
+  // Repeatable options take one value each time, so the paths after them stay positional.
+  check->add_option("--extra-arg", f.extra_args, "Extra compiler argument, e.g. --extra-arg=-DNDEBUG (repeatable)")->allow_extra_args(false);
+  check->add_option("--exclude", f.exclude, "Glob of paths to skip, relative to each directory given (repeatable)")->allow_extra_args(false);
+  check->add_option("--select", f.select, "Rules to run: ids, names or id prefixes, comma-separated (default: all)")->allow_extra_args(false);
+  check->add_option("--ignore", f.ignore, "Rules not to run")->allow_extra_args(false);
+  check->add_option("--format", f.format, "Output format: text, json or sarif");
+  check->add_option("-o,--output", f.output, "Write the report to a file instead of stdout");
+  check->add_option("--fail-on", f.fail_on, "Exit 1 on findings at or above: error, warning (default), note, never");
+  check->add_option("--baseline", f.baseline, "Ignore findings recorded in this baseline file");
+  check->add_option("--write-baseline", f.write_baseline, "Record the current findings as the baseline and exit 0");
+  check->add_option("--config", f.config, "pyproject.toml to read [tool.owngil] from (default: nearest)");
+  check->add_flag("--no-config", f.no_config, "Ignore pyproject.toml");
+  check->add_option("-j,--jobs", f.jobs, "Files analysed in parallel (default: number of cores)");
+  check->add_option("--color", f.color, "Colour: auto, always, never")->check(CLI::IsMember({"auto", "always", "never"}));
+  check->add_flag("-q,--quiet", f.quiet, "No colour, no decoration");
+
+  std::string rule_id;
+  CLI::App* rules = app.add_subcommand("rules", "List the rules, or print the documentation of one");
+  rules->add_option("id", rule_id, "Rule id (OG101) or name (global-object)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (check->parsed()) return run_check(f);
+    if (rules->parsed()) return run_rules_command(rule_id);
+  } catch (const std::exception& e) {
+    std::cerr << "owngil: internal error: " << e.what() << '\n';
+    return 2;
+  }
+  return 2;
+}

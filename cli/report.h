@@ -1,0 +1,42 @@
+// What `owngil check` produced, and the writers that print it. Reporters know findings, never rules.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "owngil/analyzer.h"
+#include "owngil/rule.h"
+
+namespace owngil {
+
+enum class Verdict { Isolated, Automatic, Manual };
+const char* verdict_id(Verdict v);     // isolated / automatic / manual
+const char* verdict_text(Verdict v);   // for people
+
+struct ModuleSummary {
+  std::string name;
+  std::vector<std::string> files;
+  Verdict verdict = Verdict::Isolated;
+  unsigned errors = 0, warnings = 0, notes = 0, fixable = 0, manual = 0;
+};
+
+struct Report {
+  const Model* model = nullptr;
+  std::vector<Finding> findings;  // after suppressions and baseline
+  std::vector<InputError> errors;
+  std::vector<ModuleSummary> modules;
+  unsigned files_total = 0, files_analyzed = 0;
+  unsigned suppressed = 0, baselined = 0;
+};
+
+std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Finding>& findings);
+
+void write_text(std::ostream& out, std::ostream& err, const Report& report, bool color);
+void write_json(std::ostream& out, const Report& report);
+void write_sarif(std::ostream& out, const Report& report);
+
+// A stable fingerprint of a finding (rule, file, symbol): survives edits that move lines.
+std::string fingerprint(const Finding& f);
+
+}  // namespace owngil

@@ -1,0 +1,145 @@
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "report.h"
+
+namespace owngil {
+
+const char* verdict_id(Verdict v) {
+  switch (v) {
+    case Verdict::Isolated: return "isolated";
+    case Verdict::Automatic: return "automatic";
+    case Verdict::Manual: return "manual";
+  }
+  return "manual";
+}
+
+const char* verdict_text(Verdict v) {
+  switch (v) {
+    case Verdict::Isolated: return "already isolated";
+    case Verdict::Automatic: return "can be ported automatically (owngil fix)";
+    case Verdict::Manual: return "needs manual work";
+  }
+  return "";
+}
+
+std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Finding>& findings) {
+  std::vector<ModuleSummary> out;
+  for (const Module& m : model.modules) {
+    ModuleSummary s;
+    s.name = m.name;
+    s.files.assign(m.files.begin(), m.files.end());
+    for (const Finding& f : findings) {
+      if (f.module != m.name) continue;
+      (f.severity == Severity::Error ? s.errors : f.severity == Severity::Warning ? s.warnings : s.notes)++;
+      (f.fixable ? s.fixable : s.manual)++;
+    }
+    s.verdict = s.manual ? Verdict::Manual : s.fixable ? Verdict::Automatic : Verdict::Isolated;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string fingerprint(const Finding& f) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (const std::string& part : {f.rule, f.loc.file, f.symbol})
+    for (char c : part + '\0') h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  std::ostringstream s;
+  s << std::hex << h;
+  return s.str();
+}
+
+namespace {
+
+class SourceLines {
+ public:
+  explicit SourceLines(std::string root) : root_(std::move(root)) {}
+  std::string line(const std::string& file, unsigned n) {
+    auto it = files_.find(file);
+    if (it == files_.end()) {
+      std::vector<std::string> lines;
+      std::ifstream in(file.empty() || file[0] == '/' ? file : root_ + "/" + file);
+      for (std::string l; std::getline(in, l);) lines.push_back(l);
+      it = files_.emplace(file, std::move(lines)).first;
+    }
+    return n >= 1 && n <= it->second.size() ? it->second[n - 1] : "";
+  }
+
+ private:
+  std::string root_;
+  std::map<std::string, std::vector<std::string>> files_;
+};
+
+struct Style {
+  bool on;
+  std::string bold() const { return on ? "\033[1m" : ""; }
+  std::string reset() const { return on ? "\033[0m" : ""; }
+  std::string of(const std::string& level) const {
+    if (!on) return "";
+    if (level == "error") return "\033[1;31m";
+    if (level == "warning") return "\033[1;35m";
+    return "\033[1;36m";
+  }
+};
+
+void print_location(std::ostream& out, const SourceLoc& loc) {
+  out << loc.file;
+  if (loc.line) out << ':' << loc.line << ':' << loc.column;
+}
+
+void print_snippet(std::ostream& out, SourceLines& src, const SourceLoc& loc, const Style& st) {
+  if (!loc.line) return;
+  std::string text = src.line(loc.file, loc.line);
+  if (text.empty()) return;
+  std::string number = std::to_string(loc.line);
+  out << ' ' << std::string(number.size() < 4 ? 4 - number.size() : 0, ' ') << number << " | " << text << '\n';
+  std::string pad;
+  for (unsigned i = 1; i < loc.column && i <= text.size(); ++i) pad += text[i - 1] == '\t' ? '\t' : ' ';
+  out << ' ' << std::string(number.size() < 4 ? 4 : number.size(), ' ') << " | " << pad << st.of("note") << '^'
+      << st.reset() << '\n';
+}
+
+void print_diagnostic(std::ostream& out, SourceLines& src, const SourceLoc& loc, const std::string& level,
+                      const std::string& message, const std::string& tag, const Style& st) {
+  out << st.bold();
+  print_location(out, loc);
+  out << ": " << st.reset() << st.of(level) << level << ": " << st.reset() << st.bold() << message;
+  if (!tag.empty()) out << " [" << tag << ']';
+  out << st.reset() << '\n';
+  print_snippet(out, src, loc, st);
+}
+
+}  // namespace
+
+void write_text(std::ostream& out, std::ostream& err, const Report& r, bool color) {
+  Style st{color};
+  SourceLines src(r.model ? r.model->root : "");
+  for (const InputError& e : r.errors) {
+    err << st.bold();
+    print_location(err, e.loc);
+    err << ": " << st.reset() << st.of("error") << "error: " << st.reset() << e.message << '\n';
+  }
+  for (const Finding& f : r.findings) {
+    print_diagnostic(out, src, f.loc, severity_name(f.severity), f.message, f.rule, st);
+    for (const Note& n : f.notes) print_diagnostic(out, src, n.loc, "note", n.message, "", st);
+  }
+  if (!r.findings.empty()) out << '\n';
+  for (const ModuleSummary& m : r.modules) {
+    out << "module '" << m.name << "': " << verdict_text(m.verdict);
+    unsigned total = m.errors + m.warnings + m.notes;
+    if (total)
+      out << " - " << total << " finding" << (total == 1 ? "" : "s") << " (" << m.errors << " error"
+          << (m.errors == 1 ? "" : "s") << ", " << m.warnings << " warning" << (m.warnings == 1 ? "" : "s")
+          << "; " << m.fixable << " fixable, " << m.manual << " manual)";
+    out << '\n';
+  }
+  out << r.findings.size() << " finding" << (r.findings.size() == 1 ? "" : "s") << " in " << r.files_analyzed
+      << " of " << r.files_total << " file" << (r.files_total == 1 ? "" : "s") << " analysed";
+  if (r.suppressed) out << ", " << r.suppressed << " suppressed";
+  if (r.baselined) out << ", " << r.baselined << " in baseline";
+  if (!r.errors.empty()) out << ", " << r.errors.size() << " input error" << (r.errors.size() == 1 ? "" : "s");
+  out << '\n';
+}
+
+}  // namespace owngil

@@ -1,0 +1,74 @@
+// OG103: plain C state (counters, flags, buffers) written after the module is initialized. With a GIL
+// per interpreter, two interpreters run that code at the same time: a data race.
+#include <algorithm>
+
+#include "rule_helpers.h"
+
+namespace owngil::rules {
+namespace {
+
+constexpr RuleInfo kInfo{"OG103", "mutable-c-global", Severity::Warning, true,
+                         "mutable C global written after module initialization (races between interpreters)"};
+
+// Functions that only ever run while a module initializes: reachable from PyInit_* and Py_mod_exec
+// functions, and from nothing else (no method table, no other exported entry).
+std::set<std::string> init_only_functions(const Model& m) {
+  std::vector<std::string> init_roots, other_roots;
+  for (const InitFunction& i : m.inits) init_roots.push_back(i.name);
+  for (const SlotTable& t : m.module_slot_tables)
+    for (const SlotEntry& e : t.entries)
+      if (e.id == kModExec) init_roots.push_back(e.value);
+  for (const AddressTaken& a : m.address_taken)
+    if (std::find(init_roots.begin(), init_roots.end(), a.function) == init_roots.end()) other_roots.push_back(a.function);
+  for (const Function& f : m.functions)
+    if (!f.is_static && !f.is_init) other_roots.push_back(f.name);
+  std::set<std::string> init = m.reachable_from(init_roots), other = m.reachable_from(other_roots);
+  std::set<std::string> only;
+  for (const std::string& f : init)
+    if (!other.count(f)) only.insert(f);
+  return only;
+}
+
+// Keyword lists handed to the argument parsers are read, never written, whatever their C type says.
+bool is_read_only_use(const GlobalUse& u) {
+  return u.kind == UseKind::Read || u.assigned_from == "PyCapsule_Import" ||
+         (u.kind == UseKind::AddressOf && u.passed_to.find("PyArg_") != std::string::npos &&
+          u.passed_to.find("Keywords") != std::string::npos);
+}
+
+bool is_candidate(const Global& g) {
+  return g.kind == GlobalKind::CData && !g.is_const && !g.thread_local_storage && g.is_definition;
+}
+
+std::vector<Finding> check(const Model& m) {
+  std::vector<Finding> out;
+  std::set<std::string> init_only = init_only_functions(m);
+  for (const Global& g : m.globals) {
+    if (!is_candidate(g)) continue;
+    const GlobalUse* late_write = nullptr;
+    for (const GlobalUse& u : g.uses)
+      if (!is_read_only_use(u) && !u.function.empty() && !init_only.count(u.function)) {
+        late_write = &u;
+        break;
+      }
+    if (!late_write) continue;
+    std::string symbol = g.storage == Storage::FunctionStatic ? g.function + "::" + g.name : g.name;
+    Finding f = finding(kInfo, g.loc,
+                        describe_storage(g) + " '" + g.name + "' (" + g.type + ") is " +
+                            (late_write->kind == UseKind::Write ? "written" : "passed by address") + " in '" +
+                            late_write->function +
+                            "' after initialization: interpreters running in parallel race on it; move it into "
+                            "the module state (or make it const, or guard it with a lock)",
+                        symbol);
+    f.notes.push_back({late_write->loc, late_write->kind == UseKind::Write ? "written here" : "its address is taken here"});
+    note_macro_uses(g, f);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+}  // namespace
+
+Rule mutable_c_global() { return {kInfo, check}; }
+
+}  // namespace owngil::rules

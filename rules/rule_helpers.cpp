@@ -1,0 +1,39 @@
+#include "rule_helpers.h"
+
+#include <algorithm>
+
+namespace owngil::rules {
+
+void note_macro_uses(const Global& g, Finding& f) {
+  for (const GlobalUse& u : g.uses) {
+    if (u.macro.empty()) continue;
+    f.notes.push_back({u.loc, "used inside the expansion of macro '" + u.macro +
+                                  "': fix cannot rewrite it there, port this use by hand"});
+    f.fixable = false;
+  }
+}
+
+const GlobalUse* first_use(const Global& g, UseKind kind) {
+  for (const GlobalUse& u : g.uses)
+    if (u.kind == kind) return &u;
+  return nullptr;
+}
+
+std::vector<CallSite> calls_to(const Model& m, const std::vector<std::string>& names) {
+  std::vector<CallSite> out;
+  for (const Function& f : m.functions)
+    for (const Call& c : f.calls)
+      if (std::find(names.begin(), names.end(), c.callee) != names.end()) out.push_back({&f, &c});
+  return out;
+}
+
+std::string describe_storage(const Global& g) {
+  switch (g.storage) {
+    case Storage::FileStatic: return "static global";
+    case Storage::FunctionStatic: return "function-local static";
+    case Storage::External: return "global";
+  }
+  return "global";
+}
+
+}  // namespace owngil::rules

@@ -1,0 +1,35 @@
+// Small queries over the model that several rules share.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "owngil/model.h"
+#include "owngil/rule.h"
+
+namespace owngil::rules {
+
+// Slot and flag numbers from CPython's stable ABI (moduleobject.h, typeslots.h, object.h).
+constexpr int kModExec = 2;
+constexpr int kModMultipleInterpreters = 3;
+constexpr int kTpDealloc = 52;
+constexpr int kTpTraverse = 71;
+constexpr unsigned long long kTpFlagsHaveGc = 1ULL << 14;
+
+// Notes for the uses of a global that `fix` cannot rewrite (spelled inside a macro body); marks the
+// finding as needing manual work when there is one.
+void note_macro_uses(const Global& g, Finding& f);
+
+// The first use of `kind` (write, address taken), or null.
+const GlobalUse* first_use(const Global& g, UseKind kind);
+
+// Every call to one of `names` in the tree, with its function.
+struct CallSite {
+  const Function* function;
+  const Call* call;
+};
+std::vector<CallSite> calls_to(const Model& m, const std::vector<std::string>& names);
+
+std::string describe_storage(const Global& g);
+
+}  // namespace owngil::rules

@@ -1,0 +1,135 @@
+// The model itself: what the Clang front end records, independent of any rule.
+#include <catch2/catch.hpp>
+
+#include "owngil/analyzer.h"
+
+using namespace owngil;
+
+static const Global& global(const Model& m, const std::string& name) {
+  for (const Global& g : m.globals)
+    if (g.name == name) return g;
+  FAIL("no global " << name);
+  throw;
+}
+
+TEST_CASE("globals: kinds, storage and use kinds", "[analyzer]") {
+  Model m = analyze_snippet(R"(#include <Python.h>
+static PyObject *obj;
+int counter;
+static PyTypeObject T;
+static PyMethodDef defs[] = {{NULL, NULL, 0, NULL}};
+static const int limit = 1;
+static int arr[4];
+struct S { int x; };
+static struct S s;
+void f(void) {
+    static PyObject *cache;
+    obj = NULL;
+    counter++;
+    arr[1] = 2;
+    s.x = 3;
+    int *p = &counter;
+    (void)p; (void)cache; (void)limit; (void)T; (void)defs;
+})");
+  CHECK(global(m, "obj").kind == GlobalKind::ObjectPointer);
+  CHECK(global(m, "obj").storage == Storage::FileStatic);
+  CHECK(global(m, "counter").storage == Storage::External);
+  CHECK(global(m, "T").kind == GlobalKind::TypeObject);
+  CHECK(global(m, "defs").kind == GlobalKind::Table);
+  CHECK(global(m, "limit").is_const);
+  CHECK(global(m, "cache").storage == Storage::FunctionStatic);
+  CHECK(global(m, "cache").function == "f");
+  CHECK(global(m, "obj").uses.at(0).kind == UseKind::Write);
+  auto kinds = [&](const std::string& n) {
+    std::vector<UseKind> k;
+    for (auto& u : global(m, n).uses) k.push_back(u.kind);
+    return k;
+  };
+  CHECK(kinds("counter") == std::vector<UseKind>{UseKind::Write, UseKind::AddressOf});
+  CHECK(kinds("arr") == std::vector<UseKind>{UseKind::Write});
+  CHECK(kinds("s") == std::vector<UseKind>{UseKind::Write});
+  CHECK(kinds("limit") == std::vector<UseKind>{UseKind::Read});
+}
+
+TEST_CASE("preprocessor facts: macro bodies, inactive branches, suppressions", "[analyzer]") {
+  Model m = analyze_snippet(R"(#include <Python.h>
+static PyObject *g;
+#define USE_G() Py_XINCREF(g)
+#define PASS(x) (x)
+void f(void) {
+    USE_G();
+    (void)PASS(g);
+#if 0
+    g = hidden_name;
+#endif
+}
+static int x;  // owngil: ignore[OG103, OG101] reviewed by hand
+/* owngil: ignore */
+static int y;
+)");
+  const Global& g = global(m, "g");
+  REQUIRE(g.uses.size() == 2);
+  CHECK(g.uses[0].macro == "USE_G");
+  CHECK(g.uses[1].macro.empty());  // spelled in the file, as a macro argument
+  REQUIRE(m.inactive_regions.size() == 1);
+  CHECK(m.inactive_regions[0].identifiers.count("hidden_name") == 1);
+  CHECK(m.inactive_regions[0].begin_line == 8);
+  REQUIRE(m.suppressions.size() == 2);
+  CHECK(m.suppressions[0].line == 12);
+  CHECK(m.suppressions[0].rules == std::vector<std::string>{"OG103", "OG101"});
+  CHECK(m.suppressions[0].reason == "reviewed by hand");
+  CHECK_FALSE(m.suppressions[0].own_line);
+  CHECK(m.suppressions[1].rules.empty());
+  CHECK(m.suppressions[1].own_line);
+}
+
+TEST_CASE("module model: init style, def, slots, call graph, address taken", "[analyzer]") {
+  Model m = analyze_snippet(R"(#include <Python.h>
+static int helper(void) { return 1; }
+static int ex(PyObject *mod) { (void)mod; return helper() - 1; }
+static PyModuleDef_Slot slots[] = {{Py_mod_exec, ex}, {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}, {0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "mod", .m_size = 8, .m_slots = slots};
+PyMODINIT_FUNC PyInit_mod(void) { return PyModuleDef_Init(&d); })");
+  REQUIRE(m.inits.size() == 1);
+  CHECK(m.inits[0].style == InitStyle::MultiPhase);
+  CHECK(m.inits[0].def == "d");
+  REQUIRE(m.modules.size() == 1);
+  CHECK(m.modules[0].name == "mod");
+  const ModuleDef* d = m.module_def("d");
+  REQUIRE(d);
+  CHECK(d->m_name == "mod");
+  CHECK(d->m_size == 8);
+  const SlotTable* s = m.module_slots("slots");
+  REQUIRE(s);
+  REQUIRE(s->entries.size() == 2);
+  CHECK(s->entries[0].name == "Py_mod_exec");
+  CHECK(s->entries[0].value == "ex");
+  CHECK(s->entries[1].value_int == 2);
+  CHECK(m.reachable_from({"ex"}) == std::set<std::string>{"ex", "helper"});
+  bool ex_taken = false;
+  for (auto& a : m.address_taken) ex_taken |= a.function == "ex" && a.in_global == "slots";
+  CHECK(ex_taken);
+}
+
+TEST_CASE("analyze reports a missing path and still analyses the rest", "[analyzer]") {
+  AnalyzerOptions opt;
+  opt.paths = {"/nonexistent/owngil-test-path", OWNGIL_CORPUS_DIR "/several_modules/beta.c"};
+  AnalysisResult r = analyze(opt);
+  CHECK(r.files_analyzed == 1);
+  REQUIRE(!r.errors.empty());
+  CHECK(r.errors[0].loc.file == "/nonexistent/owngil-test-path");
+  CHECK(r.model.modules.size() == 1);
+}
+
+TEST_CASE("analyze with several jobs gives the same model as one", "[analyzer]") {
+  AnalyzerOptions opt;
+  opt.paths = {OWNGIL_CORPUS_DIR};
+  opt.jobs = 1;
+  AnalysisResult one = analyze(opt);
+  opt.jobs = 2;
+  AnalysisResult two = analyze(opt);
+  CHECK(one.model.globals.size() == two.model.globals.size());
+  CHECK(one.model.functions.size() == two.model.functions.size());
+  CHECK(one.model.modules.size() == two.model.modules.size());
+  CHECK(one.files_analyzed == two.files_analyzed);
+}

@@ -1,0 +1,81 @@
+// OG101-OG104: state kept in C globals.
+#include <catch2/catch.hpp>
+
+#include "helpers.h"
+
+TEST_CASE("OG101 reports static and extern PyObject* globals, not locals or tables", "[OG101]") {
+  auto f = findings_of("OG101", isolated_module(R"(
+static PyObject *cache;
+PyObject *exported;
+static PyTypeObject *heap_type;
+static PyMethodDef methods[] = {{NULL, NULL, 0, NULL}};
+static PyObject *use(PyObject *m, PyObject *a) { PyObject *local = a; cache = local; (void)m; return Py_NewRef(cache); }
+)"));
+  REQUIRE(f.size() == 3);
+  CHECK(f[0].symbol == "cache");
+  CHECK(f[1].symbol == "exported");
+  CHECK(f[2].symbol == "heap_type");
+  CHECK(f[0].fixable);
+  REQUIRE(!f[0].notes.empty());
+  CHECK(f[0].notes[0].message.find("assigned here in 'use'") != std::string::npos);
+}
+
+TEST_CASE("OG101 marks a use inside a macro body as manual work", "[OG101]") {
+  auto f = findings_of("OG101", isolated_module(R"(
+static PyObject *sentinel;
+#define GET_SENTINEL() Py_NewRef(sentinel)
+static PyObject *get(PyObject *m, PyObject *a) { (void)m; (void)a; return GET_SENTINEL(); }
+)"));
+  REQUIRE(f.size() == 1);
+  CHECK_FALSE(f[0].fixable);
+  bool noted = false;
+  for (auto& n : f[0].notes) noted |= n.message.find("GET_SENTINEL") != std::string::npos;
+  CHECK(noted);
+}
+
+TEST_CASE("OG102 reports a function-local static object cache", "[OG102]") {
+  auto f = findings_of("OG102", isolated_module(R"(
+static PyObject *name(void) {
+    static PyObject *interned = NULL;
+    if (!interned) interned = PyUnicode_InternFromString("x");
+    return interned;
+}
+static long plain(void) { static long n; return ++n; }
+)"));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].symbol == "name::interned");
+  CHECK(f[0].loc.line == 4);
+}
+
+TEST_CASE("OG103 reports C state written by a method, not state written only during init", "[OG103]") {
+  auto f = findings_of("OG103", isolated_module(R"(
+static long hits;
+static long configured;
+static const long limit = 3;
+static char *kwlist[] = {"a", NULL};
+static PyObject *hit(PyObject *m, PyObject *args, PyObject *kw) {
+    (void)m; int a;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "i", kwlist, &a)) return NULL;
+    hits += a;
+    return PyLong_FromLong(hits + limit + configured);
+}
+static PyMethodDef methods[] = {{"hit", (PyCFunction)(void(*)(void))hit, METH_VARARGS | METH_KEYWORDS, NULL}, {NULL, NULL, 0, NULL}};
+static void configure(void) { configured = 1; }
+static int snip_exec(PyObject *m) { (void)m; configure(); return 0; }
+)", "    {Py_mod_exec, snip_exec},\n"));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].symbol == "hits");
+  REQUIRE(f[0].notes.size() == 1);
+  CHECK(f[0].notes[0].loc.line == 10);
+}
+
+TEST_CASE("OG104 reports PyDateTime_IMPORT's capsule global", "[OG104]") {
+  auto f = findings_of("OG104", isolated_module(R"(
+#include <datetime.h>
+static int snip_exec(PyObject *m) { (void)m; PyDateTime_IMPORT; return PyDateTimeAPI ? 0 : -1; }
+)", "    {Py_mod_exec, snip_exec},\n"));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].symbol == "PyDateTimeAPI");
+  CHECK(f[0].message.find("PyDateTime_IMPORT") != std::string::npos);
+  CHECK(f[0].loc.line == 4);
+}

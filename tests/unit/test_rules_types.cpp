@@ -1,0 +1,59 @@
+// OG201-OG203: types.
+#include <catch2/catch.hpp>
+
+#include "helpers.h"
+
+TEST_CASE("OG201 reports static types, with a note for struct sequences", "[OG201]") {
+  auto f = findings_of("OG201", isolated_module(R"(
+static PyTypeObject Foo = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.Foo", .tp_basicsize = sizeof(PyObject)};
+static PyStructSequence_Field fields[] = {{"a", NULL}, {NULL, NULL}};
+static PyStructSequence_Desc desc = {"m.S", NULL, fields, 1};
+static PyTypeObject S;
+static int snip_exec(PyObject *m) { (void)m; return PyStructSequence_InitType2(&S, &desc) < 0 ? -1 : PyType_Ready(&Foo); }
+static PyTypeObject *heap;
+)", "    {Py_mod_exec, snip_exec},\n"));
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].symbol == "Foo");
+  CHECK(f[0].message.find("'m.Foo'") != std::string::npos);
+  CHECK(f[1].symbol == "S");
+  REQUIRE(f[1].notes.size() == 1);
+  CHECK(f[1].notes[0].message.find("PyStructSequence_NewType") != std::string::npos);
+}
+
+static const char* kSpec = R"(
+typedef struct { PyObject_HEAD } Obj;
+static int obj_traverse(PyObject *self, visitproc visit, void *arg) { %TRAVERSE% return 0; }
+static void obj_dealloc(PyObject *self) { PyTypeObject *tp = Py_TYPE(self); %UNTRACK% tp->tp_free(self); %DECREF% }
+static PyType_Slot obj_slots[] = {{Py_tp_traverse, obj_traverse}, {Py_tp_dealloc, obj_dealloc}, {0, NULL}};
+static PyType_Spec obj_spec = {.name = "m.Obj", .basicsize = sizeof(Obj), .flags = %FLAGS%, .slots = obj_slots};
+)";
+
+static std::string spec(std::string traverse, std::string decref, std::string flags) {
+  std::string s = kSpec;
+  auto put = [&](const std::string& key, const std::string& v) { s.replace(s.find(key), key.size(), v); };
+  put("%TRAVERSE%", traverse);
+  put("%UNTRACK%", flags.find("GC") != std::string::npos ? "PyObject_GC_UnTrack(self);" : "");
+  put("%DECREF%", decref);
+  put("%FLAGS%", flags);
+  return isolated_module(s);
+}
+
+TEST_CASE("OG202 reports a heap type without GC, or a traverse that skips the type", "[OG202]") {
+  auto no_gc = findings_of("OG202", spec("(void)self; (void)visit; (void)arg;", "Py_DECREF(tp);", "Py_TPFLAGS_DEFAULT"));
+  REQUIRE(no_gc.size() == 1);
+  CHECK(no_gc[0].message.find("lacks Py_TPFLAGS_HAVE_GC") != std::string::npos);
+  auto no_visit = findings_of("OG202", spec("(void)self; (void)visit; (void)arg;", "Py_DECREF(tp);",
+                                            "Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC"));
+  REQUIRE(no_visit.size() == 1);
+  CHECK(no_visit[0].message.find("does not visit the type") != std::string::npos);
+  CHECK(findings_of("OG202", spec("Py_VISIT(Py_TYPE(self));", "Py_DECREF(tp);",
+                                  "Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC")).empty());
+}
+
+TEST_CASE("OG203 reports a heap type dealloc that keeps its type alive", "[OG203]") {
+  auto f = findings_of("OG203", spec("Py_VISIT(Py_TYPE(self));", "", "Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC"));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].symbol == "obj_spec");
+  CHECK(findings_of("OG203", spec("Py_VISIT(Py_TYPE(self));", "Py_DECREF(tp);",
+                                  "Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC")).empty());
+}
