@@ -13,6 +13,7 @@
 #include <clang/Basic/Diagnostic.h>
 #include <clang/Basic/FileManager.h>
 #include <clang/Basic/SourceManager.h>
+#include <clang/Frontend/FrontendActions.h>
 #include <clang/Tooling/ArgumentsAdjusters.h>
 #include <clang/Tooling/CompilationDatabase.h>
 #include <clang/Tooling/Tooling.h>
@@ -281,7 +282,7 @@ struct Job {
   std::vector<std::string> command;  // argv, argv[0] a compiler
 };
 
-Model run_job(const Job& job, const std::string& root) {
+Model run_job(const Job& job, const std::string& root, bool parse_only) {
   Model facts;
   std::vector<ParseError> errors;
   ErrorCollector diagnostics(root, errors);
@@ -289,7 +290,9 @@ Model run_job(const Job& job, const std::string& root) {
   vfs->setCurrentWorkingDirectory(job.directory);
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> shared(vfs.release());
   llvm::IntrusiveRefCntPtr<clang::FileManager> files(new clang::FileManager(clang::FileSystemOptions(), shared));
-  clang::tooling::ToolInvocation invocation(job.command, make_fact_collector(facts, root), files.get());
+  std::unique_ptr<clang::FrontendAction> action =
+      parse_only ? std::make_unique<clang::SyntaxOnlyAction>() : make_fact_collector(facts, root);
+  clang::tooling::ToolInvocation invocation(job.command, std::move(action), files.get());
   invocation.setDiagnosticConsumer(&diagnostics);
   invocation.run();
   if (facts.units.empty()) {  // the action never reached the AST (bad command line, fatal error)
@@ -389,7 +392,7 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
   std::vector<Model> per_file(jobs.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i = next++; i < jobs.size(); i = next++) per_file[i] = run_job(jobs[i], root);
+    for (size_t i = next++; i < jobs.size(); i = next++) per_file[i] = run_job(jobs[i], root, opt.parse_only);
   };
   unsigned n = std::max(1u, std::min<unsigned>(opt.jobs, jobs.size()));
   std::vector<std::thread> threads;

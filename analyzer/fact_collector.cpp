@@ -446,30 +446,52 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   }
 
   // PyInit_foo: single-phase when it builds the module (PyModule_Create), multi-phase when it
-  // returns PyModuleDef_Init(&def).
+  // returns PyModuleDef_Init(&def). Either may happen in a helper the init function calls, so
+  // this runs once the whole unit is seen (finish()).
   void record_init(const FunctionDecl* fd) {
     InitFunction init;
     init.name = fd->getNameAsString();
     init.module_name = init.name.substr(strlen("PyInit_"));
     init.loc = where_.loc(fd->getLocation());
-    find_module_creation(fd->getBody(), init);
     facts_.inits.push_back(init);
+    init_decls_.push_back(fd);
   }
 
-  void find_module_creation(const Stmt* s, InitFunction& init) {
-    if (!s) return;
+ public:
+  void finish() {
+    for (size_t i = 0; i < init_decls_.size(); ++i) {
+      std::set<const FunctionDecl*> seen;
+      find_module_creation(init_decls_[i], facts_.inits[facts_.inits.size() - init_decls_.size() + i], seen, 0);
+    }
+  }
+
+ private:
+  void find_module_creation(const FunctionDecl* fd, InitFunction& init, std::set<const FunctionDecl*>& seen,
+                            int depth) {
+    const FunctionDecl* def = nullptr;
+    if (!fd->hasBody(def) || !def || !seen.insert(def).second || depth > 3) return;
+    if (!where_.is_user(def->getLocation())) return;
+    find_module_creation(def->getBody(), init, seen, depth);
+  }
+
+  void find_module_creation(const Stmt* s, InitFunction& init, std::set<const FunctionDecl*>& seen, int depth) {
+    if (!s || init.style != InitStyle::Unknown) return;
     if (const auto* call = dyn_cast<CallExpr>(s)) {
-      std::string name = call->getDirectCallee() ? call->getDirectCallee()->getNameAsString() : "";
+      const FunctionDecl* callee = call->getDirectCallee();
+      std::string name = callee ? callee->getNameAsString() : "";
       InitStyle style = InitStyle::Unknown;
       if (name == "PyModuleDef_Init") style = InitStyle::MultiPhase;
       if (name == "PyModule_Create2" || name == "PyModule_Create") style = InitStyle::SinglePhase;
-      if (style != InitStyle::Unknown && init.style == InitStyle::Unknown && call->getNumArgs() > 0) {
+      if (style != InitStyle::Unknown && call->getNumArgs() > 0) {
         init.style = style;
         init.def = referenced_name(call->getArg(0));
         init.create_call = where_.loc(call->getBeginLoc());
+        return;
       }
     }
-    for (const Stmt* child : s->children()) find_module_creation(child, init);
+    for (const Stmt* child : s->children()) find_module_creation(child, init, seen, depth);
+    if (const auto* call = dyn_cast<CallExpr>(s))  // then look inside the helpers it calls
+      if (const FunctionDecl* callee = call->getDirectCallee()) find_module_creation(callee, init, seen, depth + 1);
   }
 
   void record_table(const VarDecl* vd, const Expr* init) {
@@ -618,6 +640,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   const VarDecl* global_ = nullptr;
   std::map<const FunctionDecl*, size_t> function_index_;
   std::map<const VarDecl*, size_t> global_index_;
+  std::vector<const FunctionDecl*> init_decls_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -715,6 +738,7 @@ class Consumer : public ASTConsumer {
     tu.main_file = where_->relative(where_->path_of(sm.getMainFileID()));
     Visitor visitor(ctx, *where_, facts_, tu);
     visitor.TraverseDecl(ctx.getTranslationUnitDecl());
+    visitor.finish();
     tu.user_files = where_->user_files();
     tu.user_files.insert(tu.main_file);
     facts_.units.push_back(std::move(tu));

@@ -26,7 +26,7 @@ struct CheckFlags {
   std::string compile_db, python, format, output, fail_on, baseline, write_baseline, config, color = "auto";
   std::vector<std::string> extra_args, exclude, select, ignore;
   unsigned jobs = 0;
-  bool no_config = false, quiet = false;
+  bool no_config = false, quiet = false, parse_only = false;
 };
 
 std::vector<std::string> split_ids(const std::vector<std::string>& items) {
@@ -117,6 +117,7 @@ int run_check(CheckFlags f) {
   opt.extra_args = f.extra_args;
   opt.exclude = f.exclude;
   opt.jobs = f.jobs;
+  opt.parse_only = f.parse_only;
   AnalysisResult analysis = analyze(opt);
 
   Report report;
@@ -212,6 +213,8 @@ int main(int argc, char** argv) {
   check->add_option("-j,--jobs", f.jobs, "Files analysed in parallel (default: number of cores)");
   check->add_option("--color", f.color, "Colour: auto, always, never")->check(CLI::IsMember({"auto", "always", "never"}));
   check->add_flag("-q,--quiet", f.quiet, "No colour, no decoration");
+  // For bench/: the same Clang invocations with nothing collected, the baseline of the analysis cost.
+  check->add_flag("--parse-only", f.parse_only, "Only parse (benchmark baseline)")->group("");
 
   std::string rule_id;
   CLI::App* rules = app.add_subcommand("rules", "List the rules, or print the documentation of one");

@@ -55,3 +55,17 @@ PyMODINIT_FUNC PyInit_m(void) { return PyModule_Create(&d); })");
   CHECK(f[0].symbol == "d");
   CHECK(findings_of("OG003", isolated_module("")).empty());
 }
+
+TEST_CASE("OG001 follows PyInit into the helper that creates the module", "[OG001]") {
+  auto f = findings_of("OG001", R"(#include <Python.h>
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, NULL};
+static PyObject *moduleinit(void) {
+    PyObject *m = PyModule_Create(&d);
+    return m;
+}
+PyMODINIT_FUNC PyInit_m(void) { return moduleinit(); })");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].loc.line == 7);
+  REQUIRE(f[0].notes.size() == 1);
+  CHECK(f[0].notes[0].loc.line == 4);
+}

@@ -16,6 +16,7 @@ struct AnalyzerOptions {
   std::vector<std::string> extra_args;  // appended to every compile command
   std::vector<std::string> exclude;     // glob patterns (relative to the root) to skip
   unsigned jobs = 1;
+  bool parse_only = false;  // benchmarks: run Clang's bare SyntaxOnlyAction, collect nothing
 };
 
 // A problem with the input itself (not an isolation finding): unreadable file, parse error, ...
