@@ -517,6 +517,17 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     return nullptr;
   }
 
+  // A table entry as the model keeps it: the function or variable it names, else its spelling.
+  std::string value_text(const Expr* value) {
+    std::string name = referenced_name(value);
+    return name.empty() ? where_.text(value->getSourceRange()) : name;
+  }
+
+  // Where a field's initializer is written; invalid when the field is left to zero implicitly.
+  SourceLoc written_loc(const Expr* init) {
+    return isa<ImplicitValueInitExpr>(init) ? SourceLoc{} : where_.loc(init->getBeginLoc());
+  }
+
   void record_module_def(const VarDecl* vd, const InitListExpr* list) {
     ModuleDef d;
     d.name = vd->getNameAsString();
@@ -524,7 +535,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     d.m_name = string_literal(field_init(list, "m_name"));
     if (const Expr* size = field_init(list, "m_size")) {
       d.m_size = constant(ctx_, size);
-      if (!isa<ImplicitValueInitExpr>(size)) d.m_size_loc = where_.loc(size->getBeginLoc());
+      d.m_size_loc = written_loc(size);
     }
     d.methods = referenced_name(field_init(list, "m_methods"));
     d.slots = referenced_name(field_init(list, "m_slots"));
@@ -549,8 +560,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       s.id = static_cast<int>(*n);
       s.name = where_.macro_at(id->getBeginLoc());
       if (s.name.empty()) s.name = std::to_string(s.id);
-      s.value = referenced_name(value);
-      if (s.value.empty()) s.value = where_.text(value->getSourceRange());
+      s.value = value_text(value);
       s.value_int = constant(ctx_, value);
       s.loc = where_.loc(entry->getBeginLoc());
       t.entries.push_back(std::move(s));
@@ -565,7 +575,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     s.type_name = string_literal(field_init(list, "name"));
     if (const Expr* flags = field_init(list, "flags")) {
       if (auto v = constant(ctx_, flags)) s.flags = static_cast<unsigned long long>(*v);
-      if (!isa<ImplicitValueInitExpr>(flags)) s.flags_loc = where_.loc(flags->getBeginLoc());
+      s.flags_loc = written_loc(flags);
     }
     s.slots = referenced_name(field_init(list, "slots"));
     facts_.type_specs.push_back(s);
@@ -585,8 +595,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         if (f->getName() == "ob_base" || is_zero(ctx_, value)) continue;
         TypeField field;
         field.field = f->getName().str();
-        field.value = referenced_name(value);
-        if (field.value.empty()) field.value = where_.text(value->getSourceRange());
+        field.value = value_text(value);
         field.loc = where_.loc(value->getBeginLoc());
         if (field.field == "tp_name") t.tp_name = string_literal(value);
         if (field.field == "tp_flags")
