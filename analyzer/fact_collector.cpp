@@ -502,6 +502,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     else if (rec == "PyModuleDef_Slot") facts_.module_slot_tables.push_back(slot_table(vd, list));
     else if (rec == "PyType_Slot") facts_.type_slot_tables.push_back(slot_table(vd, list));
     else if (rec == "PyType_Spec") record_type_spec(vd, list);
+    else if (rec == "PyMethodDef" && vd->getType()->isArrayType()) record_method_table(vd, list);
     else if (rec == "_typeobject" && !vd->getType()->isArrayType()) record_static_type(vd, list);
   }
 
@@ -566,6 +567,24 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       t.entries.push_back(std::move(s));
     }
     return t;
+  }
+
+  void record_method_table(const VarDecl* vd, const InitListExpr* list) {
+    MethodTable t;
+    t.name = vd->getNameAsString();
+    t.loc = where_.loc(vd->getLocation());
+    for (const Expr* e : list->inits()) {
+      const auto* row = dyn_cast<InitListExpr>(e->IgnoreImplicit());
+      if (!row) continue;
+      MethodEntry m;
+      m.py_name = string_literal(field_init(row, "ml_name"));
+      if (m.py_name.empty()) continue;  // the {NULL} sentinel
+      m.function = referenced_name(field_init(row, "ml_meth"));
+      if (const Expr* flags = field_init(row, "ml_flags")) m.flags = constant(ctx_, flags);
+      m.loc = where_.loc(row->getBeginLoc());
+      t.entries.push_back(std::move(m));
+    }
+    facts_.method_tables.push_back(std::move(t));
   }
 
   void record_type_spec(const VarDecl* vd, const InitListExpr* list) {

@@ -66,6 +66,7 @@ void merge_into(Model& model, Model&& unit) {
   append_unique(model.module_defs, std::move(unit.module_defs), by_loc_name);
   append_unique(model.module_slot_tables, std::move(unit.module_slot_tables), by_loc_name);
   append_unique(model.type_slot_tables, std::move(unit.type_slot_tables), by_loc_name);
+  append_unique(model.method_tables, std::move(unit.method_tables), by_loc_name);
   append_unique(model.static_types, std::move(unit.static_types), by_loc_name);
   append_unique(model.type_specs, std::move(unit.type_specs), by_loc_name);
   append_unique(model.state_structs, std::move(unit.state_structs), by_loc_name);
@@ -77,10 +78,32 @@ void merge_into(Model& model, Model&& unit) {
   if (model.python_include.empty()) model.python_include = unit.python_include;
 }
 
+namespace {
+
+// A method table is a module's when a PyModuleDef's m_methods names it, a type's when tp_methods
+// or a Py_tp_methods slot does.
+void attribute_method_tables(Model& model) {
+  constexpr int kTpMethods = 64;  // typeslots.h
+  for (MethodTable& t : model.method_tables) {
+    for (const ModuleDef& d : model.module_defs)
+      if (d.methods == t.name) t.owner = MethodOwner::Module, t.owner_name = d.name;
+    for (const StaticType& st : model.static_types)
+      for (const TypeField& f : st.fields)
+        if (f.field == "tp_methods" && f.value == t.name) t.owner = MethodOwner::Type, t.owner_name = st.name;
+    for (const TypeSpec& spec : model.type_specs)
+      if (const SlotTable* slots = model.type_slots(spec.slots))
+        for (const SlotEntry& e : slots->entries)
+          if (e.id == kTpMethods && e.value == t.name) t.owner = MethodOwner::Type, t.owner_name = spec.name;
+  }
+}
+
+}  // namespace
+
 // Files belong to the module whose translation unit defines PyInit_<name>; a unit without an init
 // function joins the module that calls into it (through external functions), transitively. When the
 // tree holds a single module, everything belongs to it.
 void build_modules(Model& model) {
+  attribute_method_tables(model);
   model.modules.clear();
   std::map<std::string, std::set<std::string>> owners;  // main file -> modules
   for (const InitFunction& init : model.inits) {
@@ -148,6 +171,12 @@ const SlotTable* Model::module_slots(const std::string& name) const {
 }
 const SlotTable* Model::type_slots(const std::string& name) const {
   return find_table(type_slot_tables, name);
+}
+
+const MethodTable* Model::method_table(const std::string& name) const {
+  for (const MethodTable& t : method_tables)
+    if (t.name == name) return &t;
+  return nullptr;
 }
 
 const InitFunction* Model::init_for(const Module& m) const {

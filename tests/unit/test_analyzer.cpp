@@ -5,6 +5,8 @@
 
 using namespace owngil;
 
+constexpr long long METH_O_VALUE = 0x0008;  // methodobject.h
+
 static const Global& global(const Model& m, const std::string& name) {
   for (const Global& g : m.globals)
     if (g.name == name) return g;
@@ -132,4 +134,31 @@ TEST_CASE("analyze with several jobs gives the same model as one", "[analyzer]")
   CHECK(one.model.functions.size() == two.model.functions.size());
   CHECK(one.model.modules.size() == two.model.modules.size());
   CHECK(one.files_analyzed == two.files_analyzed);
+}
+
+TEST_CASE("method tables: entries, and whether a module or a type owns them", "[analyzer]") {
+  Model m = analyze_snippet(R"(#include <Python.h>
+static PyObject *f(PyObject *mod, PyObject *a) { (void)mod; return Py_NewRef(a); }
+static PyObject *g(PyObject *self, PyObject *a) { (void)self; return Py_NewRef(a); }
+static PyObject *h(PyObject *self, PyObject *a) { (void)self; return Py_NewRef(a); }
+static PyMethodDef module_methods[] = {{"f", f, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static PyMethodDef static_type_methods[] = {{"g", g, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static PyMethodDef heap_type_methods[] = {{"h", h, METH_O | METH_COEXIST, NULL}, {NULL, NULL, 0, NULL}};
+static PyTypeObject T = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.T", .tp_methods = static_type_methods};
+static PyType_Slot slots[] = {{Py_tp_methods, heap_type_methods}, {0, NULL}};
+static PyType_Spec spec = {.name = "m.H", .slots = slots};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "m", .m_methods = module_methods};
+PyMODINIT_FUNC PyInit_m(void) { (void)T; (void)spec; return PyModuleDef_Init(&d); })");
+  const MethodTable* mod = m.method_table("module_methods");
+  REQUIRE(mod);
+  CHECK(mod->owner == MethodOwner::Module);
+  CHECK(mod->owner_name == "d");
+  REQUIRE(mod->entries.size() == 1);
+  CHECK(mod->entries[0].py_name == "f");
+  CHECK(mod->entries[0].function == "f");
+  CHECK(mod->entries[0].flags == METH_O_VALUE);
+  CHECK(m.method_table("static_type_methods")->owner_name == "T");
+  CHECK(m.method_table("heap_type_methods")->owner == MethodOwner::Type);
+  CHECK(m.method_table("heap_type_methods")->owner_name == "spec");
+  CHECK(m.method_table("heap_type_methods")->entries[0].flags == (METH_O_VALUE | 0x0040));
 }

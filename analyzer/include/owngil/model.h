@@ -121,6 +121,23 @@ struct SlotTable {  // a PyModuleDef_Slot[] or PyType_Slot[]
   std::vector<SlotEntry> entries;
 };
 
+enum class MethodOwner { Module, Type, Unknown };
+
+struct MethodEntry {  // one PyMethodDef row
+  std::string py_name;   // "greet"
+  std::string function;  // the C function
+  std::optional<long long> flags;  // METH_* bits
+  SourceLoc loc;
+};
+
+struct MethodTable {  // a PyMethodDef[]
+  std::string name;
+  SourceLoc loc;
+  std::vector<MethodEntry> entries;
+  MethodOwner owner = MethodOwner::Unknown;  // filled by build_modules from who refers to it
+  std::string owner_name;                    // the PyModuleDef, static type or PyType_Spec
+};
+
 struct ModuleDef {
   std::string name;  // variable name
   SourceLoc loc;
@@ -209,6 +226,7 @@ struct Model {
   std::vector<ModuleDef> module_defs;
   std::vector<SlotTable> module_slot_tables;
   std::vector<SlotTable> type_slot_tables;
+  std::vector<MethodTable> method_tables;
   std::vector<StaticType> static_types;
   std::vector<TypeSpec> type_specs;
   std::vector<StateStruct> state_structs;
@@ -221,6 +239,7 @@ struct Model {
   const ModuleDef* module_def(const std::string& name) const;
   const SlotTable* module_slots(const std::string& name) const;
   const SlotTable* type_slots(const std::string& name) const;
+  const MethodTable* method_table(const std::string& name) const;
   const InitFunction* init_for(const Module& m) const;
   // The module a file belongs to ("" when none or ambiguous).
   std::string module_of(const std::string& file) const;
