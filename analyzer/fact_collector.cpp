@@ -72,7 +72,26 @@ class Locator {
     return Lexer::getImmediateMacroName(l, sm_, lo_).str();
   }
 
-  std::string text(SourceRange r) {
+  // The bytes a piece of code covers as written; with_semicolon takes the `;` that follows too.
+  owngil::SourceRange range(clang::SourceRange r, bool with_semicolon = false) {
+    CharSourceRange cr = sm_.getExpansionRange(r);
+    SourceLocation b = cr.getBegin();
+    SourceLocation e = cr.isTokenRange() ? Lexer::getLocForEndOfToken(cr.getEnd(), 0, sm_, lo_) : cr.getEnd();
+    if (b.isInvalid() || e.isInvalid()) return {};
+    std::pair<FileID, unsigned> begin = sm_.getDecomposedLoc(b), end = sm_.getDecomposedLoc(e);
+    if (begin.first != end.first) return {};
+    if (with_semicolon) {
+      llvm::StringRef buf = sm_.getBufferData(begin.first);
+      size_t i = end.second;
+      while (i < buf.size() && (buf[i] == ' ' || buf[i] == '\t')) ++i;
+      if (i < buf.size() && buf[i] == ';') end.second = static_cast<unsigned>(i + 1);
+    }
+    return {relative(path_of(begin.first)), begin.second, end.second};
+  }
+
+  unsigned offset(SourceLocation l) { return sm_.getDecomposedLoc(sm_.getFileLoc(l)).second; }
+
+  std::string text(clang::SourceRange r) {
     CharSourceRange range = sm_.getExpansionRange(r);
     return Lexer::getSourceText(range, sm_, lo_).str();
   }
@@ -461,7 +480,11 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   void finish() {
     for (size_t i = 0; i < init_decls_.size(); ++i) {
       std::set<const FunctionDecl*> seen;
-      find_module_creation(init_decls_[i], facts_.inits[facts_.inits.size() - init_decls_.size() + i], seen, 0);
+      InitFunction& init = facts_.inits[facts_.inits.size() - init_decls_.size() + i];
+      pending_create_ = nullptr;
+      find_module_creation(init_decls_[i], init, seen, 0);
+      const FunctionDecl* def = nullptr;
+      if (pending_create_ && init_decls_[i]->hasBody(def)) record_init_shape(def, pending_create_, init);
     }
   }
 
@@ -472,6 +495,63 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     if (!fd->hasBody(def) || !def || !seen.insert(def).second || depth > 3) return;
     if (!where_.is_user(def->getLocation())) return;
     find_module_creation(def->getBody(), init, seen, depth);
+  }
+
+  // Everything the rewrite of a single-phase PyInit into an exec function needs to know.
+  void record_init_shape(const FunctionDecl* fd, const CallExpr* create, InitFunction& init) {
+    const Stmt* body = fd->getBody();
+    init.head = where_.range(fd->getSourceRange());
+    init.head.end = where_.offset(body->getBeginLoc());
+    init.whole = where_.range(fd->getSourceRange());
+    init.create_range = where_.range(create->getSourceRange());
+    init.in_extern_c_block = ctx_.getLangOpts().CPlusPlus && fd->isExternC();
+    const VarDecl* module_var = nullptr;
+    walk_init_body(body, nullptr, [&](const Stmt* s, const Stmt*) {
+      if (const auto* ds = dyn_cast<DeclStmt>(s))
+        for (const Decl* d : ds->decls())
+          if (const auto* vd = dyn_cast<VarDecl>(d))
+            if (vd->getInit() && strip(vd->getInit()) == create) module_var = vd;
+      if (const auto* bo = dyn_cast<BinaryOperator>(s))
+        if (bo->isAssignmentOp() && strip(bo->getRHS()) == create)
+          if (const auto* dre = dyn_cast<DeclRefExpr>(strip(bo->getLHS())))
+            module_var = dyn_cast<VarDecl>(dre->getDecl());
+    });
+    if (module_var) init.module_variable = module_var->getNameAsString();
+    auto is_module_var = [&](const Expr* e) {
+      const auto* dre = dyn_cast_or_null<DeclRefExpr>(strip(e));
+      return module_var && dre && dre->getDecl() == module_var;
+    };
+    walk_init_body(body, nullptr, [&](const Stmt* s, const Stmt* parent) {
+      if (const auto* ret = dyn_cast<ReturnStmt>(s)) {
+        InitReturn r;
+        r.range = where_.range(ret->getSourceRange(), /*with_semicolon=*/true);
+        r.loc = where_.loc(ret->getBeginLoc());
+        const Expr* value = ret->getRetValue();
+        if (value && value->isNullPointerConstant(ctx_, Expr::NPC_ValueDependentIsNull)) r.kind = InitReturnKind::Null;
+        else if (is_module_var(value)) r.kind = InitReturnKind::ModuleVariable;
+        else if (value && strip(value) == create) r.kind = InitReturnKind::CreateCall;
+        init.returns.push_back(r);
+      }
+      if (const auto* call = dyn_cast<CallExpr>(s)) {
+        std::string name = called_name(call);
+        bool release = name.find("DECREF") != std::string::npos;
+        if (release && call->getNumArgs() == 1 && is_module_var(call->getArg(0))) {
+          init.module_releases.push_back(where_.range(call->getSourceRange(), /*with_semicolon=*/true));
+          if (!parent || !isa<CompoundStmt>(parent)) init.release_outside_block = true;
+        }
+      }
+    });
+  }
+
+  template <typename Fn>
+  void walk_init_body(const Stmt* s, const Stmt* parent, Fn&& fn) {
+    if (!s) return;
+    fn(s, parent);
+    if (const auto* ds = dyn_cast<DeclStmt>(s))
+      for (const Decl* d : ds->decls())
+        if (const auto* vd = dyn_cast<VarDecl>(d))
+          if (vd->getInit()) walk_init_body(vd->getInit(), s, fn);
+    for (const Stmt* child : s->children()) walk_init_body(child, s, fn);
   }
 
   void find_module_creation(const Stmt* s, InitFunction& init, std::set<const FunctionDecl*>& seen, int depth) {
@@ -486,6 +566,8 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         init.style = style;
         init.def = referenced_name(call->getArg(0));
         init.create_call = where_.loc(call->getBeginLoc());
+        init.create_in_helper = depth > 0;
+        if (style == InitStyle::SinglePhase && depth == 0) pending_create_ = call;
         return;
       }
     }
@@ -543,6 +625,18 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     d.traverse = referenced_name(field_init(list, "m_traverse"));
     d.clear = referenced_name(field_init(list, "m_clear"));
     d.free = referenced_name(field_init(list, "m_free"));
+    d.decl = where_.range(vd->getSourceRange(), /*with_semicolon=*/true);
+    if (const Expr* size = field_init(list, "m_size"); size && !isa<ImplicitValueInitExpr>(size))
+      d.m_size_range = where_.range(size->getSourceRange());
+    if (const Expr* slots = field_init(list, "m_slots"); slots && !isa<ImplicitValueInitExpr>(slots))
+      d.m_slots_range = where_.range(slots->getSourceRange());
+    for (unsigned i = 0; i < list->getNumInits(); ++i)
+      if (!isa<ImplicitValueInitExpr>(list->getInit(i))) {
+        d.last_written_index = static_cast<int>(i);
+        d.last_written = where_.range(list->getInit(i)->getSourceRange());
+      }
+    const InitListExpr* written = list->isSemanticForm() && list->getSyntacticForm() ? list->getSyntacticForm() : list;
+    for (const Expr* e : written->inits()) d.designated |= isa<DesignatedInitExpr>(e);
     facts_.module_defs.push_back(d);
   }
 
@@ -556,6 +650,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       const Expr* id = entry->getInit(0);
       const Expr* value = entry->getInit(1);
       std::optional<long long> n = constant(ctx_, id);
+      if (n && *n == 0) t.sentinel = where_.range(entry->getSourceRange());
       if (!n || *n == 0) continue;  // the {0, NULL} sentinel
       SlotEntry s;
       s.id = static_cast<int>(*n);
@@ -564,6 +659,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       s.value = value_text(value);
       s.value_int = constant(ctx_, value);
       s.loc = where_.loc(entry->getBeginLoc());
+      s.value_range = where_.range(value->getSourceRange());
       t.entries.push_back(std::move(s));
     }
     return t;
@@ -669,6 +765,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   std::map<const FunctionDecl*, size_t> function_index_;
   std::map<const VarDecl*, size_t> global_index_;
   std::vector<const FunctionDecl*> init_decls_;
+  const CallExpr* pending_create_ = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -678,7 +775,7 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
  public:
   PreprocessorFacts(Locator& where, Model& facts) : where_(where), facts_(facts) {}
 
-  void SourceRangeSkipped(SourceRange range, SourceLocation endif) override {
+  void SourceRangeSkipped(clang::SourceRange range, SourceLocation endif) override {
     if (!where_.is_user(range.getBegin())) return;
     InactiveRegion r;
     SourceLoc b = where_.loc(range.getBegin()), e = where_.loc(endif);
@@ -689,7 +786,7 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
     facts_.inactive_regions.push_back(std::move(r));
   }
 
-  bool HandleComment(Preprocessor& pp, SourceRange range) override {
+  bool HandleComment(Preprocessor& pp, clang::SourceRange range) override {
     SourceManager& sm = pp.getSourceManager();
     if (!where_.is_user(range.getBegin())) return false;
     bool invalid = false;
@@ -733,7 +830,7 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
   }
 
  private:
-  void collect_identifiers(SourceRange range, std::set<std::string>& out) {
+  void collect_identifiers(clang::SourceRange range, std::set<std::string>& out) {
     SourceManager& sm = where_.sm();
     std::pair<FileID, unsigned> begin = sm.getDecomposedLoc(range.getBegin());
     std::pair<FileID, unsigned> end = sm.getDecomposedLoc(range.getEnd());

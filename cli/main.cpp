@@ -4,7 +4,9 @@
 //   owngil rules [ID]          list the rule catalog, or print one rule's documentation
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -14,6 +16,7 @@
 #include "config.h"
 #include "findings_filter.h"
 #include "owngil/analyzer.h"
+#include "owngil/rewriter.h"
 #include "report.h"
 
 namespace owngil {
@@ -166,6 +169,124 @@ int run_check(CheckFlags f) {
   return kExitClean;
 }
 
+struct FixFlags {
+  std::vector<std::string> paths, extra_args, exclude, rules;
+  std::string compile_db, python, config;
+  unsigned jobs = 0;
+  bool write = false, no_config = false;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Writes beside the target and renames over it: a reader never sees half a file.
+bool write_atomically(const std::string& path, const std::string& text, std::string* error) {
+  std::string tmp = path + ".owngil-tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out.good()) {
+      *error = path + ": cannot write";
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::permissions(tmp, std::filesystem::status(path, ec).permissions(), ec);
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    *error = path + ": " + ec.message();
+    std::filesystem::remove(tmp, ec);
+    return false;
+  }
+  return true;
+}
+
+std::string where(const SourceLoc& l) {
+  return l.file + (l.line ? ":" + std::to_string(l.line) + ":" + std::to_string(l.column) : "");
+}
+
+int run_fix(FixFlags f) {
+  Config cfg;
+  if (!f.no_config) {
+    std::string path = f.config.empty() ? find_config(f.paths.empty() ? "." : f.paths.front()) : f.config;
+    std::string error;
+    if (!path.empty() && !load_config(path, &cfg, &error)) return usage_error(error);
+  }
+  fill(f.extra_args, cfg.extra_args);
+  fill(f.exclude, cfg.exclude);
+  fill(f.python, cfg.python);
+  if (f.jobs == 0) f.jobs = cfg.jobs ? *cfg.jobs : std::max(1u, std::thread::hardware_concurrency());
+  if (f.paths.empty() && f.compile_db.empty()) f.paths.push_back(".");
+  std::set<std::string> rules;
+  std::string bad;
+  if (!resolve_rules(split_ids(f.rules), &rules, &bad)) return usage_error("unknown rule '" + bad + "'");
+
+  AnalyzerOptions opt;
+  opt.paths = f.paths;
+  opt.compile_db_dir = f.compile_db;
+  opt.python = f.python;
+  opt.extra_args = f.extra_args;
+  opt.exclude = f.exclude;
+  opt.jobs = f.jobs;
+  AnalysisResult analysis = analyze(opt);
+  for (const InputError& e : analysis.errors) std::cerr << where(e.loc) << ": error: " << e.message << '\n';
+  if (analysis.files_analyzed == 0) {
+    std::cerr << "owngil: error: nothing could be analysed\n";
+    return kExitError;
+  }
+  const Model& model = analysis.model;
+  std::vector<Finding> findings = run_rules(model);
+  apply_suppressions(model, findings);
+  auto in_tree = [&](const std::string& rel) { return !rel.empty() && rel[0] != '/' && rel.find("..") == std::string::npos; };
+  SourceReader reader = [&](const std::string& rel) { return in_tree(rel) ? read_file(model.root + "/" + rel) : ""; };
+  std::vector<ModulePlan> plans = plan_fixes(model, findings, rules, reader);
+
+  bool refused = false;
+  std::map<std::string, std::pair<std::string, std::string>> changed;  // file -> (before, after)
+  for (ModulePlan& plan : plans) {
+    std::map<std::string, std::vector<Edit>> by_file;
+    for (const Edit& e : plan.edits) by_file[e.file].push_back(e);
+    std::map<std::string, std::string> results;
+    for (auto& [file, edits] : by_file) {
+      std::string after, error;
+      if (!in_tree(file)) plan.refusals.push_back({{file, 0, 0}, "outside the tree: not written"});
+      else if (!apply_edits(reader(file), edits, &after, &error)) plan.refusals.push_back({{file, 0, 0}, error});
+      else results[file] = after;
+    }
+    if (!plan.refusals.empty()) {
+      refused = true;
+      std::cerr << "module '" << plan.module << "': not touched\n";
+      for (const Refusal& r : plan.refusals) std::cerr << "  " << where(r.loc) << ": " << r.reason << '\n';
+      continue;
+    }
+    if (results.empty()) {
+      std::cerr << "module '" << plan.module << "': nothing to fix\n";
+      continue;
+    }
+    std::string repaired;
+    for (const std::string& r : plan.repaired) repaired += (repaired.empty() ? "" : ", ") + r;
+    std::cerr << "module '" << plan.module << "': ported (" << repaired << ")\n";
+    for (auto& [file, after] : results) changed[file] = {reader(file), after};
+  }
+  for (auto& [file, texts] : changed) {
+    if (f.write) {
+      std::string error;
+      if (!write_atomically(model.root + "/" + file, texts.second, &error)) {
+        std::cerr << "owngil: error: " << error << '\n';
+        return kExitError;
+      }
+    } else {
+      std::cout << unified_diff(file, texts.first, texts.second);
+    }
+  }
+  if (f.write && !changed.empty()) std::cerr << "owngil: wrote " << changed.size() << " file(s)\n";
+  return refused ? kExitFindings : kExitClean;
+}
+
 int run_rules_command(const std::string& id) {
   if (id.empty()) {
     std::cout << "id     name                        severity  fix   summary\n";
@@ -216,6 +337,19 @@ int main(int argc, char** argv) {
   // For bench/: the same Clang invocations with nothing collected, the baseline of the analysis cost.
   check->add_flag("--parse-only", f.parse_only, "Only parse (benchmark baseline)")->group("");
 
+  FixFlags fx;
+  CLI::App* fix = app.add_subcommand("fix", "Port modules: print a unified diff (git apply, patch -p1), or --write it");
+  fix->add_option("paths", fx.paths, "Files or directories (default: .); the diff's paths are relative to them");
+  fix->add_option("-p,--compile-commands", fx.compile_db, "Directory holding compile_commands.json");
+  fix->add_option("--python", fx.python, "CPython interpreter or include directory");
+  fix->add_option("--extra-arg", fx.extra_args, "Extra compiler argument (repeatable)")->allow_extra_args(false);
+  fix->add_option("--exclude", fx.exclude, "Glob of paths to skip (repeatable)")->allow_extra_args(false);
+  fix->add_option("--rules", fx.rules, "Repairs to make: ids or prefixes, comma-separated (default: all)")->allow_extra_args(false);
+  fix->add_flag("--write", fx.write, "Apply the changes to the files (atomically, per module all or nothing)");
+  fix->add_option("--config", fx.config, "pyproject.toml to read [tool.owngil] from");
+  fix->add_flag("--no-config", fx.no_config, "Ignore pyproject.toml");
+  fix->add_option("-j,--jobs", fx.jobs, "Files analysed in parallel");
+
   std::string rule_id;
   CLI::App* rules = app.add_subcommand("rules", "List the rules, or print the documentation of one");
   rules->add_option("id", rule_id, "Rule id (OG101) or name (global-object)");
@@ -229,6 +363,7 @@ int main(int argc, char** argv) {
   try {
     if (check->parsed()) return run_check(f);
     if (rules->parsed()) return run_rules_command(rule_id);
+    if (fix->parsed()) return run_fix(fx);
   } catch (const std::exception& e) {
     std::cerr << "owngil: internal error: " << e.what() << '\n';
     return 2;

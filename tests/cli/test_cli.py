@@ -289,3 +289,36 @@ class CompileDatabase(TreeCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Fix(TreeCase):
+    def test_diff_then_write(self):
+        case = self.copy_case("single_phase_plain")
+        before = (case / "plain.c").read_text()
+        r = run("fix", "--no-config", case)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("--- a/plain.c\n+++ b/plain.c\n"))
+        self.assertIn("module 'plain': ported (OG001, OG002, OG003)", r.stderr)
+        self.assertEqual((case / "plain.c").read_text(), before)  # a diff only: nothing written
+        r = run("fix", "--no-config", "--write", case)
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("static int plain_exec(PyObject *module)", (case / "plain.c").read_text())
+        self.assertEqual(list(case.glob("*.owngil-tmp")), [])
+        self.assertEqual(run("fix", "--no-config", case).stdout, "")  # idempotent
+        self.assertEqual(run("check", "--no-config", case).returncode, 0)
+
+    def test_refused_module_is_not_written(self):
+        case = self.copy_case("several_modules")
+        before = {p.name: p.read_text() for p in case.glob("*.c")}
+        r = run("fix", "--no-config", "--write", case)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("module 'alpha': not touched", r.stderr)
+        self.assertIn("alpha.c:5:18: OG101", r.stderr)
+        self.assertEqual({p.name: p.read_text() for p in case.glob("*.c")}, before)
+
+    def test_rules_option_limits_repairs(self):
+        case = self.copy_case("single_phase_plain")
+        r = run("fix", "--no-config", "--rules", "OG002", case)
+        self.assertEqual(r.returncode, 1)  # OG001 is needed too: refused, not half done
+        self.assertIn("left by --rules", r.stderr)
+        self.assertEqual(r.stdout, "")

@@ -29,6 +29,13 @@ struct SourceLoc {
   }
 };
 
+// A span of a file in bytes, [begin, end), as written (macro uses: the whole invocation).
+struct SourceRange {
+  std::string file;
+  unsigned begin = 0, end = 0;
+  bool valid() const { return !file.empty() && end >= begin && end > 0; }
+};
+
 enum class UseKind { Read, Write, AddressOf };
 
 // One reference to a global variable in user code.
@@ -98,6 +105,15 @@ struct AddressTaken {
 
 enum class InitStyle { SinglePhase, MultiPhase, Unknown };
 
+// What a `return` in a single-phase PyInit returns, for the rewrite into an exec function.
+enum class InitReturnKind { Null, ModuleVariable, CreateCall, Other };
+
+struct InitReturn {
+  SourceRange range;  // `return ...;`
+  InitReturnKind kind = InitReturnKind::Other;
+  SourceLoc loc;
+};
+
 struct InitFunction {
   std::string name;         // PyInit_foo
   std::string module_name;  // foo
@@ -105,6 +121,17 @@ struct InitFunction {
   InitStyle style = InitStyle::Unknown;
   std::string def;          // the PyModuleDef it creates the module from
   SourceLoc create_call;    // PyModule_Create / PyModuleDef_Init call
+  // For the rewriter (single-phase only):
+  SourceRange head;         // from the declaration's start to just before the body's `{`
+  SourceRange whole;        // the whole definition
+  SourceRange create_range; // `PyModule_Create(&def)` as written
+  bool create_in_helper = false;  // the module is created in a function PyInit calls
+  bool create_in_macro = false;   // the creating call is spelled in a macro body
+  bool in_extern_c_block = false; // extern "C" { ... } or extern "C" prefix (C++)
+  std::string module_variable;    // the local the created module is stored in
+  std::vector<InitReturn> returns;
+  std::vector<SourceRange> module_releases;  // `Py_DECREF(m);` statements of that local
+  bool release_outside_block = false;        // one is the body of an if without braces
 };
 
 struct SlotEntry {
@@ -113,12 +140,14 @@ struct SlotEntry {
   std::string value;          // function or variable named, or the value's spelling
   std::optional<long long> value_int;  // when the value is a constant (e.g. (void*)2)
   SourceLoc loc;
+  SourceRange value_range;
 };
 
 struct SlotTable {  // a PyModuleDef_Slot[] or PyType_Slot[]
   std::string name;
   SourceLoc loc;
   std::vector<SlotEntry> entries;
+  SourceRange sentinel;  // the {0, NULL} entry, where new slots go
 };
 
 enum class MethodOwner { Module, Type, Unknown };
@@ -145,6 +174,13 @@ struct ModuleDef {
   std::optional<long long> m_size;
   SourceLoc m_size_loc;
   std::string methods, slots, traverse, clear, free;  // names; empty when NULL or unset
+  // For the rewriter:
+  SourceRange decl;           // the whole declaration, `static struct PyModuleDef d = {...};`
+  SourceRange m_size_range;   // invalid when not written
+  SourceRange m_slots_range;  // invalid when not written (a written NULL is valid)
+  SourceRange last_written;   // the last initializer written
+  int last_written_index = -1;  // its field index (m_base is 0, m_slots is 5)
+  bool designated = false;      // written with .field = designators
 };
 
 struct TypeField {

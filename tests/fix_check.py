@@ -1,0 +1,120 @@
+"""Golden and end-to-end test of `owngil fix` on every corpus case.
+
+For each case: the diff must equal expected.diff (absent: no change) and the summary expected-fix.txt.
+Where there is a diff: it applies with `git apply` and `patch -p1`; the ported modules build with
+-Wall -Wextra -Werror against every CPython given; their tests pass in 4 own-GIL subinterpreters
+running at once (in a child process); a second fix changes nothing; check calls them isolated.
+
+Usage: fix_check.py --owngil BIN --corpus DIR --python EXE [--python EXE ...] [--update]
+"""
+import argparse
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+import sysconfig  # noqa: F401  (the target Pythons are asked, not this one)
+import tempfile
+
+TESTS = pathlib.Path(__file__).resolve().parent
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def python_facts(exe):
+    code = "import sysconfig; print(sysconfig.get_paths()['include']); print(sysconfig.get_config_var('EXT_SUFFIX'))"
+    include, suffix = sh([exe, "-c", code]).stdout.split()
+    return include, suffix
+
+
+def build_modules(owngil, case, exe, out):
+    include, suffix = python_facts(exe)
+    report = json.loads(sh([owngil, "check", "--no-config", "--format", "json", "--fail-on", "never",
+                            "--python", exe, str(case)]).stdout)
+    problems = []
+    for m in report["modules"]:
+        sources = [str(case / f) for f in m["files"] if f.endswith((".c", ".cpp", ".cc", ".cxx"))]
+        compiler = "g++" if any(s.endswith((".cpp", ".cc", ".cxx")) for s in sources) else "gcc"
+        cmd = [compiler, "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-isystem", include,
+               "-I", str(case / "include"), *sources, "-o", str(out / (m["name"] + suffix)), "-lpthread"]
+        r = sh(cmd)
+        if r.returncode:
+            problems.append(f"build of {m['name']} failed:\n{r.stderr}")
+    return problems, report
+
+
+def check_port(owngil, case_src, pythons, diff):
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="owngil-fix-") as tmp:
+        case = pathlib.Path(tmp) / case_src.name
+        shutil.copytree(case_src, case)
+        patch = pathlib.Path(tmp) / "port.diff"
+        patch.write_text(diff)
+        if sh(["patch", "-p1", "--dry-run", "-i", str(patch)], cwd=case).returncode:
+            problems.append("patch -p1 rejects the diff")
+        r = sh(["git", "apply", str(patch)], cwd=case)
+        if r.returncode:
+            return [f"git apply failed: {r.stderr}"]
+        again = sh([owngil, "fix", "--no-config", str(case)])
+        if again.stdout:
+            problems.append("a second fix is not empty:\n" + again.stdout)
+        for exe in pythons:
+            out = pathlib.Path(tmp) / ("built-" + pathlib.Path(exe).name)
+            out.mkdir()
+            built, report = build_modules(owngil, case, exe, out)
+            problems += built
+            if built:
+                continue
+            not_isolated = [m["name"] for m in report["modules"] if m["verdict"] != "isolated"]
+            if not_isolated:
+                problems.append(f"check still finds blockers in {not_isolated}")
+            run = sh([exe, str(TESTS / "subinterp_run.py"), str(out), str(case), "4"], timeout=300)
+            if run.returncode:
+                problems.append(f"tests in 4 own-GIL subinterpreters failed on {exe}:\n{run.stdout}{run.stderr}")
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--owngil", required=True)
+    ap.add_argument("--corpus", required=True)
+    ap.add_argument("--python", action="append", default=[])
+    ap.add_argument("--update", action="store_true")
+    args = ap.parse_args()
+    passed = failed = 0
+    for case in sorted(p for p in pathlib.Path(args.corpus).iterdir() if p.is_dir()):
+        r = sh([args.owngil, "fix", "--no-config", str(case)])
+        summary = r.stderr
+        if args.update:
+            (case / "expected-fix.txt").write_text(summary)
+            if r.stdout:
+                (case / "expected.diff").write_text(r.stdout)
+            elif (case / "expected.diff").exists():
+                (case / "expected.diff").unlink()
+            continue
+        problems = []
+        want_diff = (case / "expected.diff").read_text() if (case / "expected.diff").exists() else ""
+        if r.stdout != want_diff:
+            problems.append("diff differs from expected.diff:\n" + r.stdout)
+        want_summary = (case / "expected-fix.txt").read_text() if (case / "expected-fix.txt").exists() else None
+        if summary != want_summary:
+            problems.append(f"summary differs from expected-fix.txt:\n{summary}")
+        if r.stdout and not problems:
+            problems += check_port(args.owngil, case, args.python, r.stdout)
+        if problems:
+            failed += 1
+            print(f"FAIL {case.name}")
+            for p in problems:
+                print("  " + p.replace("\n", "\n  "))
+        else:
+            passed += 1
+            print(f"ok   {case.name}" + (" (ported, built, tested in subinterpreters)" if r.stdout else ""))
+    if not args.update:
+        print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
