@@ -24,13 +24,40 @@ namespace {
 
 constexpr int kExitClean = 0, kExitFindings = 1, kExitError = 2;
 
-struct CheckFlags {
-  std::vector<std::string> paths;
-  std::string compile_db, python, format, output, fail_on, baseline, write_baseline, config, color = "auto";
-  std::vector<std::string> extra_args, exclude, select, ignore;
+// What to analyse and how: the options `check` and `fix` share.
+struct InputFlags {
+  std::vector<std::string> paths, extra_args, exclude;
+  std::string compile_db, python, config;
   unsigned jobs = 0;
-  bool no_config = false, quiet = false, parse_only = false;
+  bool no_config = false;
 };
+
+struct CheckFlags {
+  InputFlags in;
+  std::string format, output, fail_on, baseline, write_baseline, color = "auto";
+  std::vector<std::string> select, ignore;
+  bool quiet = false, parse_only = false;
+};
+
+struct FixFlags {
+  InputFlags in;
+  std::vector<std::string> rules;
+  bool write = false;
+};
+
+void add_input_options(CLI::App* cmd, InputFlags& in) {
+  cmd->add_option("paths", in.paths, "Files or directories to analyse (default: .)");
+  cmd->add_option("-p,--compile-commands", in.compile_db, "Directory holding compile_commands.json");
+  cmd->add_option("--python", in.python, "CPython interpreter or include directory (default: newest >= 3.12 found)");
+  // Repeatable options take one value each time, so the paths after them stay positional.
+  cmd->add_option("--extra-arg", in.extra_args, "Extra compiler argument, e.g. --extra-arg=-DNDEBUG (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--exclude", in.exclude, "Glob of paths to skip, relative to each directory given (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--config", in.config, "pyproject.toml to read [tool.owngil] from (default: nearest)");
+  cmd->add_flag("--no-config", in.no_config, "Ignore pyproject.toml");
+  cmd->add_option("-j,--jobs", in.jobs, "Files analysed in parallel (default: number of cores)");
+}
 
 std::vector<std::string> split_ids(const std::vector<std::string>& items) {
   std::vector<std::string> out;
@@ -77,26 +104,45 @@ int usage_error(const std::string& message) {
   return kExitError;
 }
 
+// Reads pyproject.toml (unless --no-config) and fills what the flags left unset.
+bool load_project_config(InputFlags& in, Config* cfg) {
+  if (!in.no_config) {
+    std::string path = in.config.empty() ? find_config(in.paths.empty() ? "." : in.paths.front()) : in.config;
+    std::string error;
+    if (!path.empty() && !load_config(path, cfg, &error)) {
+      usage_error(error);
+      return false;
+    }
+  }
+  fill(in.exclude, cfg->exclude);
+  fill(in.extra_args, cfg->extra_args);
+  fill(in.python, cfg->python);
+  if (in.jobs == 0) in.jobs = cfg->jobs ? *cfg->jobs : std::max(1u, std::thread::hardware_concurrency());
+  if (in.paths.empty() && in.compile_db.empty()) in.paths.push_back(".");
+  return true;
+}
+
+AnalyzerOptions analyzer_options(const InputFlags& in) {
+  AnalyzerOptions opt;
+  opt.paths = in.paths;
+  opt.compile_db_dir = in.compile_db;
+  opt.python = in.python;
+  opt.extra_args = in.extra_args;
+  opt.exclude = in.exclude;
+  opt.jobs = in.jobs;
+  return opt;
+}
+
 int run_check(CheckFlags f) {
   Config cfg;
-  if (!f.no_config) {
-    std::string path = f.config.empty() ? find_config(f.paths.empty() ? "." : f.paths.front()) : f.config;
-    std::string error;
-    if (!path.empty() && !load_config(path, &cfg, &error)) return usage_error(error);
-  }
+  if (!load_project_config(f.in, &cfg)) return kExitError;
   fill(f.select, cfg.select);
   fill(f.ignore, cfg.ignore);
-  fill(f.exclude, cfg.exclude);
-  fill(f.extra_args, cfg.extra_args);
-  fill(f.python, cfg.python);
   fill(f.fail_on, cfg.fail_on);
   fill(f.baseline, cfg.baseline);
   fill(f.format, cfg.format);
-  if (f.jobs == 0 && cfg.jobs) f.jobs = *cfg.jobs;
   if (f.format.empty()) f.format = "text";
   if (f.fail_on.empty()) f.fail_on = "warning";
-  if (f.jobs == 0) f.jobs = std::max(1u, std::thread::hardware_concurrency());
-  if (f.paths.empty() && f.compile_db.empty()) f.paths.push_back(".");
 
   if (f.format != "text" && f.format != "json" && f.format != "sarif")
     return usage_error("--format must be text, json or sarif, not '" + f.format + "'");
@@ -113,13 +159,7 @@ int run_check(CheckFlags f) {
     for (const Rule& r : all_rules()) selected.insert(r.info.id);
   for (const std::string& id : ignored) selected.erase(id);
 
-  AnalyzerOptions opt;
-  opt.paths = f.paths;
-  opt.compile_db_dir = f.compile_db;
-  opt.python = f.python;
-  opt.extra_args = f.extra_args;
-  opt.exclude = f.exclude;
-  opt.jobs = f.jobs;
+  AnalyzerOptions opt = analyzer_options(f.in);
   opt.parse_only = f.parse_only;
   AnalysisResult analysis = analyze(opt);
 
@@ -140,7 +180,7 @@ int run_check(CheckFlags f) {
   }
   report.modules = summarize(analysis.model, report.findings);
   if (analysis.files_analyzed > 0 && analysis.model.modules.empty())
-    report.errors.push_back({{f.paths.empty() ? f.compile_db : f.paths.front(), 0, 0},
+    report.errors.push_back({{f.in.paths.empty() ? f.in.compile_db : f.in.paths.front(), 0, 0},
                              "no extension module found (no PyInit_* function defined)"});
 
   std::ofstream file;
@@ -168,13 +208,6 @@ int run_check(CheckFlags f) {
     if (fd.severity >= fail_level) return kExitFindings;
   return kExitClean;
 }
-
-struct FixFlags {
-  std::vector<std::string> paths, extra_args, exclude, rules;
-  std::string compile_db, python, config;
-  unsigned jobs = 0;
-  bool write = false, no_config = false;
-};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -211,28 +244,12 @@ std::string where(const SourceLoc& l) {
 
 int run_fix(FixFlags f) {
   Config cfg;
-  if (!f.no_config) {
-    std::string path = f.config.empty() ? find_config(f.paths.empty() ? "." : f.paths.front()) : f.config;
-    std::string error;
-    if (!path.empty() && !load_config(path, &cfg, &error)) return usage_error(error);
-  }
-  fill(f.extra_args, cfg.extra_args);
-  fill(f.exclude, cfg.exclude);
-  fill(f.python, cfg.python);
-  if (f.jobs == 0) f.jobs = cfg.jobs ? *cfg.jobs : std::max(1u, std::thread::hardware_concurrency());
-  if (f.paths.empty() && f.compile_db.empty()) f.paths.push_back(".");
+  if (!load_project_config(f.in, &cfg)) return kExitError;
   std::set<std::string> rules;
   std::string bad;
   if (!resolve_rules(split_ids(f.rules), &rules, &bad)) return usage_error("unknown rule '" + bad + "'");
 
-  AnalyzerOptions opt;
-  opt.paths = f.paths;
-  opt.compile_db_dir = f.compile_db;
-  opt.python = f.python;
-  opt.extra_args = f.extra_args;
-  opt.exclude = f.exclude;
-  opt.jobs = f.jobs;
-  AnalysisResult analysis = analyze(opt);
+  AnalysisResult analysis = analyze(analyzer_options(f.in));
   for (const InputError& e : analysis.errors) std::cerr << where(e.loc) << ": error: " << e.message << '\n';
   if (analysis.files_analyzed == 0) {
     std::cerr << "owngil: error: nothing could be analysed\n";
@@ -316,12 +333,7 @@ int main(int argc, char** argv) {
 
   CheckFlags f;
   CLI::App* check = app.add_subcommand("check", "Report what keeps extension modules from own-GIL subinterpreters");
-  check->add_option("paths", f.paths, "Files or directories to analyse (default: .)");
-  check->add_option("-p,--compile-commands", f.compile_db, "Directory holding compile_commands.json");
-  check->add_option("--python", f.python, "CPython interpreter or include directory (default: newest >= 3.12 found)");
-  // Repeatable options take one value each time, so the paths after them stay positional.
-  check->add_option("--extra-arg", f.extra_args, "Extra compiler argument, e.g. --extra-arg=-DNDEBUG (repeatable)")->allow_extra_args(false);
-  check->add_option("--exclude", f.exclude, "Glob of paths to skip, relative to each directory given (repeatable)")->allow_extra_args(false);
+  add_input_options(check, f.in);
   check->add_option("--select", f.select, "Rules to run: ids, names or id prefixes, comma-separated (default: all)")->allow_extra_args(false);
   check->add_option("--ignore", f.ignore, "Rules not to run")->allow_extra_args(false);
   check->add_option("--format", f.format, "Output format: text, json or sarif");
@@ -329,9 +341,6 @@ int main(int argc, char** argv) {
   check->add_option("--fail-on", f.fail_on, "Exit 1 on findings at or above: error, warning (default), note, never");
   check->add_option("--baseline", f.baseline, "Ignore findings recorded in this baseline file");
   check->add_option("--write-baseline", f.write_baseline, "Record the current findings as the baseline and exit 0");
-  check->add_option("--config", f.config, "pyproject.toml to read [tool.owngil] from (default: nearest)");
-  check->add_flag("--no-config", f.no_config, "Ignore pyproject.toml");
-  check->add_option("-j,--jobs", f.jobs, "Files analysed in parallel (default: number of cores)");
   check->add_option("--color", f.color, "Colour: auto, always, never")->check(CLI::IsMember({"auto", "always", "never"}));
   check->add_flag("-q,--quiet", f.quiet, "No colour, no decoration");
   // For bench/: the same Clang invocations with nothing collected, the baseline of the analysis cost.
@@ -339,16 +348,9 @@ int main(int argc, char** argv) {
 
   FixFlags fx;
   CLI::App* fix = app.add_subcommand("fix", "Port modules: print a unified diff (git apply, patch -p1), or --write it");
-  fix->add_option("paths", fx.paths, "Files or directories (default: .); the diff's paths are relative to them");
-  fix->add_option("-p,--compile-commands", fx.compile_db, "Directory holding compile_commands.json");
-  fix->add_option("--python", fx.python, "CPython interpreter or include directory");
-  fix->add_option("--extra-arg", fx.extra_args, "Extra compiler argument (repeatable)")->allow_extra_args(false);
-  fix->add_option("--exclude", fx.exclude, "Glob of paths to skip (repeatable)")->allow_extra_args(false);
+  add_input_options(fix, fx.in);
   fix->add_option("--rules", fx.rules, "Repairs to make: ids or prefixes, comma-separated (default: all)")->allow_extra_args(false);
   fix->add_flag("--write", fx.write, "Apply the changes to the files (atomically, per module all or nothing)");
-  fix->add_option("--config", fx.config, "pyproject.toml to read [tool.owngil] from");
-  fix->add_flag("--no-config", fx.no_config, "Ignore pyproject.toml");
-  fix->add_option("-j,--jobs", fx.jobs, "Files analysed in parallel");
 
   std::string rule_id;
   CLI::App* rules = app.add_subcommand("rules", "List the rules, or print the documentation of one");
