@@ -318,8 +318,8 @@ std::vector<std::string> adjust(std::vector<std::string> cmd, const std::string&
   cmd = getClangStripOutputAdjuster()(cmd, file);
   cmd = getClangStripDependencyFileAdjuster()(cmd, file);
   cmd = getClangSyntaxOnlyAdjuster()(cmd, file);
-  std::vector<std::string> tail = {"-resource-dir=" + clang_resource_dir(), "-Wno-unknown-warning-option",
-                                   "-ferror-limit=20"};
+  // Warnings are not ours to report (and Clang would print "N warnings generated").
+  std::vector<std::string> tail = {"-resource-dir=" + clang_resource_dir(), "-w", "-ferror-limit=20"};
   tail.insert(tail.end(), extra.begin(), extra.end());
   cmd = getInsertArgumentAdjuster(tail, ArgumentInsertPosition::END)(cmd, file);
   return cmd;

@@ -91,6 +91,17 @@ class Locator {
 
   unsigned offset(SourceLocation l) { return sm_.getDecomposedLoc(sm_.getFileLoc(l)).second; }
 
+  // From the token at `first` to the end of the token at `last`, where they are spelled in the
+  // file (also inside a macro's arguments), e.g. `Stats::calls`.
+  owngil::SourceRange tokens(SourceLocation first, SourceLocation last) {
+    SourceLocation file_loc = sm_.getFileLoc(first);
+    SourceLocation end = Lexer::getLocForEndOfToken(sm_.getFileLoc(last), 0, sm_, lo_);
+    if (file_loc.isInvalid() || end.isInvalid()) return {};
+    std::pair<FileID, unsigned> b = sm_.getDecomposedLoc(file_loc), e = sm_.getDecomposedLoc(end);
+    if (b.first != e.first) return {};
+    return {relative(path_of(b.first)), b.second, e.second};
+  }
+
   std::string text(clang::SourceRange r) {
     CharSourceRange range = sm_.getExpansionRange(r);
     return Lexer::getSourceText(range, sm_, lo_).str();
@@ -213,6 +224,22 @@ bool is_zero(ASTContext& ctx, const Expr* e) {
   return false;
 }
 
+// Every scalar in the initializer is 0 or NULL (so zeroed module state gives the same start).
+bool is_zero_init(const Expr* e) {
+  e = e->IgnoreParenImpCasts();
+  if (const auto* list = dyn_cast<InitListExpr>(e)) {
+    for (const Expr* i : list->inits())
+      if (!is_zero_init(i)) return false;
+    return true;
+  }
+  if (isa<ImplicitValueInitExpr>(e)) return true;
+  if (const auto* lit = dyn_cast<IntegerLiteral>(e)) return lit->getValue() == 0;
+  if (const auto* lit = dyn_cast<FloatingLiteral>(e)) return lit->getValue().isZero();
+  if (isa<GNUNullExpr>(e) || isa<CXXNullPtrLiteralExpr>(e)) return true;
+  if (const auto* cast = dyn_cast<CastExpr>(e)) return is_zero_init(cast->getSubExpr());
+  return false;
+}
+
 std::optional<long long> constant(ASTContext& ctx, const Expr* e) {
   if (!e || e->isValueDependent()) return std::nullopt;
   Expr::EvalResult r;
@@ -278,6 +305,18 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     f.loc = where_.loc(fd->getLocation());
     f.is_static = !fd->isExternallyVisible();
     f.is_init = f.name.rfind("PyInit_", 0) == 0;
+    f.range = where_.range(fd->getSourceRange());
+    if (const Stmt* body = fd->getBody()) f.body_begin = where_.offset(body->getBeginLoc()) + 1;
+    if (const TypeSourceInfo* tsi = fd->getTypeSourceInfo())
+      if (auto proto = tsi->getTypeLoc().getAsAdjusted<FunctionProtoTypeLoc>())
+        if (proto.getLParenLoc().isValid() && !proto.getLParenLoc().isMacroID())
+          f.params_begin = where_.offset(proto.getLParenLoc()) + 1;
+    f.declared_before = fd->getPreviousDecl() != nullptr;
+    f.void_params = fd->param_empty() && fd->hasWrittenPrototype() && !ctx_.getLangOpts().CPlusPlus;
+    for (const ParmVarDecl* p : fd->parameters()) {
+      f.params.push_back({p->getNameAsString(), where_.range(p->getSourceRange())});
+      f.locals.insert(p->getNameAsString());
+    }
     if (!f.is_static) tu_.defines.insert(f.name);
     function_index_[fd] = facts_.functions.size();
     facts_.functions.push_back(f);
@@ -286,11 +325,16 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   }
 
   bool VisitVarDecl(VarDecl* vd) {
+    if (function_ && !isa<ParmVarDecl>(vd))
+      if (Function* f = current_function()) f->locals.insert(vd->getNameAsString());
     if (!vd->hasGlobalStorage() || isa<ParmVarDecl>(vd)) return true;
     Global& g = global_for(vd);
     if (vd->isThisDeclarationADefinition() != VarDecl::DeclarationOnly && !g.is_definition) {
       g.is_definition = true;
       g.loc = where_.loc(vd->getLocation());
+      g.zero_initialized = !vd->getInit() || is_zero_init(vd->getInit());
+      g.decl = where_.range(vd->getSourceRange(), /*with_semicolon=*/true);
+
       g.in_header = !where_.sm().isInMainFile(where_.sm().getFileLoc(vd->getLocation()));
     }
     if (const Expr* init = vd->getInit()) record_table(vd, init);
@@ -327,6 +371,11 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     c.macro = where_.macro_body_of(call->getBeginLoc());
     c.is_python_api = !where_.is_user(callee->getLocation());
     c.arg0_is_type_of = arg0 && called_name(arg0) == "Py_TYPE";
+    c.has_args = call->getNumArgs() > 0;
+    if (c.macro.empty() && !call->getCallee()->getEndLoc().isMacroID()) {
+      SourceLocation after_callee = Lexer::getLocForEndOfToken(call->getCallee()->getEndLoc(), 0, where_.sm(), where_.lang());
+      if (after_callee.isValid()) c.args_begin = where_.offset(after_callee) + 1;  // past `(`
+    }
     c.arg0_is_type_pointer = arg0_type_ptr;
     if (arg0_type_ptr && c.callee.find("DECREF") != std::string::npos) caller->releases_type = true;
     if (c.callee == "PyModule_GetState" || c.callee == "PyType_GetModuleState") record_state_cast(call);
@@ -383,6 +432,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     if (!ours && !g.is_definition) g.is_definition = vd->hasDefinition() != VarDecl::DeclarationOnly;
     GlobalUse use;
     use.loc = where_.loc(dre->getLocation());
+    if (use.macro.empty()) use.range = where_.tokens(dre->getBeginLoc(), dre->getLocation());
     use.function = function_name();
     use.macro = where_.macro_body_of(dre->getLocation());
     const Expr* rhs = nullptr;
@@ -630,11 +680,17 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       d.m_size_range = where_.range(size->getSourceRange());
     if (const Expr* slots = field_init(list, "m_slots"); slots && !isa<ImplicitValueInitExpr>(slots))
       d.m_slots_range = where_.range(slots->getSourceRange());
-    for (unsigned i = 0; i < list->getNumInits(); ++i)
-      if (!isa<ImplicitValueInitExpr>(list->getInit(i))) {
-        d.last_written_index = static_cast<int>(i);
-        d.last_written = where_.range(list->getInit(i)->getSourceRange());
+    unsigned index = 0;
+    for (const FieldDecl* field : record_of(list->getType())->fields()) {
+      if (index >= list->getNumInits()) break;
+      const Expr* init = list->getInit(index);
+      if (!isa<ImplicitValueInitExpr>(init)) {
+        d.last_written_index = static_cast<int>(index);
+        d.last_written = where_.range(init->getSourceRange());
+        d.written_fields[field->getNameAsString()] = d.last_written;
       }
+      ++index;
+    }
     const InitListExpr* written = list->isSemanticForm() && list->getSyntacticForm() ? list->getSyntacticForm() : list;
     for (const Expr* e : written->inits()) d.designated |= isa<DesignatedInitExpr>(e);
     facts_.module_defs.push_back(d);

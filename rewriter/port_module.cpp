@@ -1,6 +1,8 @@
 // The plan for one module. Every repair adds edits or refusals; refusals win: a module is ported
 // whole or not at all.
 #include <algorithm>
+#include <climits>
+#include <cstring>
 #include <map>
 
 #include "owngil/rewriter.h"
@@ -8,9 +10,11 @@
 namespace owngil {
 namespace {
 
-const std::set<std::string> kImplemented = {"OG001", "OG002", "OG003"};
+const std::set<std::string> kImplemented = {"OG001", "OG002", "OG003", "OG101", "OG102", "OG103"};
+const std::set<std::string> kStateRules = {"OG101", "OG102", "OG103"};
 constexpr int kModMultipleInterpretersSlot = 3, kModGilSlot = 4;
-constexpr int kSlotsFieldIndex = 5;  // m_base, m_name, m_doc, m_size, m_methods, m_slots
+const std::vector<std::string> kDefFields = {"m_base",  "m_name",     "m_doc",   "m_size", "m_methods",
+                                             "m_slots", "m_traverse", "m_clear", "m_free"};
 
 // Layout facts read off the file, so new code looks like the code around it.
 struct FileStyle {
@@ -64,9 +68,13 @@ class ModulePorter {
       return (rules.empty() || rules.count(rule)) &&
              std::any_of(mine.begin(), mine.end(), [&](const Finding* f) { return f->rule == rule; });
     };
+    std::vector<const Global*> state = state_globals(mine, rules);
+    size_rule_ = wanted("OG003") ? "OG003" : "OG101";
+    if (!state.empty()) move_into_state(state, *init, *def);
     if (wanted("OG001")) convert_init(*init, *def);
     else if (wanted("OG002")) declare_interpreter_support(*def);
-    if (wanted("OG003") && def->m_size_range.valid()) replace(def->m_size_range, "0", "OG003");
+    if (state.empty() && wanted("OG003")) def_fields_.push_back({"m_size", "0", "OG003"});
+    set_def_fields(*def);
     if (!plan_.refusals.empty()) plan_.edits.clear();
     return plan_;
   }
@@ -80,8 +88,7 @@ class ModulePorter {
     if (!f.fixable)
       return refuse(f.loc, f.rule + " needs manual work: " + f.message);
     if (!kImplemented.count(f.rule))
-      return refuse(f.loc, f.rule + " is not repaired automatically yet (moving globals and static types into "
-                                    "module state is planned): " + f.message);
+      return refuse(f.loc, f.rule + " is not repaired automatically yet: " + f.message);
     if (!rules.empty() && !rules.count(f.rule) && f.rule != "OG002")
       return refuse(f.loc, f.rule + " is left by --rules, and the port needs it repaired too");
   }
@@ -150,12 +157,12 @@ class ModulePorter {
                         interpreter_slot_lines(st.indent, true, true) + st.indent + "{0, NULL},\n};\n\n";
     if (def.loc.file != init.loc.file) return refuse(def.loc, "the PyModuleDef is in another file than " + init.name);
     insert(def.decl.file, static_cast<unsigned>(line_start(text(def.decl.file), def.decl.begin)), table, "OG001");
-    set_slots_field(def, slots, st);
+    def_fields_.push_back({"m_slots", slots, "OG001"});
 
     // The old body, now the exec function.
     std::string head = src.substr(init.head.begin, init.head.end - init.head.begin);
     size_t keep = head.find_last_not_of(" \t\r\n") + 1;  // the space or newline before `{` stays
-    bool module_used = !init.module_variable.empty();
+    bool module_used = !init.module_variable.empty() || init_needs_state_;
     std::string param = module_used ? "PyObject *module" : "PyObject *Py_UNUSED(module)";
     plan_.edits.push_back({init.head.file, init.head.begin, static_cast<unsigned>(init.head.begin + keep),
                            "static int " + exec + "(" + param + ")"});
@@ -184,17 +191,245 @@ class ModulePorter {
       plan_.edits.push_back({r.file, r.begin, r.end, ""});
   }
 
-  void set_slots_field(const ModuleDef& def, const std::string& slots, const FileStyle& st) {
-    if (def.m_slots_range.valid()) return replace(def.m_slots_range, slots, "OG001");
-    if (!def.last_written.valid()) return refuse(def.loc, "cannot find where to add m_slots to '" + def.name + "'");
-    if (def.designated) {
-      if (st.cxx && def.last_written_index > kSlotsFieldIndex)
-        return refuse(def.loc, "adding .m_slots after later designated fields is not valid C++");
-      return insert(def.last_written.file, def.last_written.end, ",\n" + st.indent + ".m_slots = " + slots, "OG001");
+  // Sets PyModuleDef fields: rewrites those written, adds the others after the last one written
+  // (designated, or positional with NULL for the fields in between).
+  void set_def_fields(const ModuleDef& def) {
+    if (def_fields_.empty()) return;
+    FileStyle st = style_of(def.loc.file, text(def.loc.file));
+    std::map<int, std::string> appended;
+    for (const auto& [field, value, rule] : def_fields_) {
+      plan_.repaired.insert(rule);
+      auto written = def.written_fields.find(field);
+      if (written != def.written_fields.end()) {
+        replace(written->second, value, rule.c_str());
+        continue;
+      }
+      int index = static_cast<int>(std::find(kDefFields.begin(), kDefFields.end(), field) - kDefFields.begin());
+      if (index <= def.last_written_index && !def.designated)
+        return refuse(def.loc, "cannot add " + field + " to the positional initializer of '" + def.name + "'");
+      if (index <= def.last_written_index && st.cxx)
+        return refuse(def.loc, "adding ." + field + " after later designated fields is not valid C++");
+      appended[index] = value;
     }
-    std::string fill;
-    for (int i = def.last_written_index + 1; i < kSlotsFieldIndex; ++i) fill += ", NULL";
-    insert(def.last_written.file, def.last_written.end, fill + ", " + slots, "OG001");
+    if (appended.empty()) return;
+    if (!def.last_written.valid()) return refuse(def.loc, "cannot find where to add fields to '" + def.name + "'");
+    std::string text_to_add;
+    if (def.designated) {
+      for (const auto& [index, value] : appended) text_to_add += ",\n" + st.indent + "." + kDefFields[index] + " = " + value;
+    } else {
+      for (int i = def.last_written_index + 1; i <= appended.rbegin()->first; ++i)
+        text_to_add += ", " + (appended.count(i) ? appended[i] : std::string("NULL"));
+    }
+    insert(def.last_written.file, def.last_written.end, text_to_add, "OG001");
+  }
+
+  // ---- OG101/OG102/OG103: globals into the module state ----------------------------------
+
+  std::vector<const Global*> state_globals(const std::vector<const Finding*>& mine, const std::set<std::string>& rules) {
+    std::vector<const Global*> out;
+    for (const Finding* f : mine) {
+      if (!kStateRules.count(f->rule) || (!rules.empty() && !rules.count(f->rule))) continue;
+      for (const Global& g : model_.globals) {
+        std::string symbol = g.storage == Storage::FunctionStatic ? g.function + "::" + g.name : g.name;
+        if (symbol == f->symbol && g.loc.file == f->loc.file) out.push_back(&g);
+      }
+    }
+    return out;
+  }
+
+  static std::string member_name(const Global& g) {
+    return g.storage == Storage::FunctionStatic ? g.function + "_" + g.name : g.name;
+  }
+
+  // `PyObject *[3]` and `x` -> `PyObject *x[3]`.
+  static std::string member_declaration(const Global& g, const std::string& name) {
+    std::string type = g.type;
+    size_t bracket = type.find('[');
+    std::string base = bracket == std::string::npos ? type : type.substr(0, bracket);
+    std::string dims = bracket == std::string::npos ? "" : type.substr(bracket);
+    while (!base.empty() && base.back() == ' ') base.pop_back();
+    std::string sep = !base.empty() && base.back() == '*' ? "" : " ";
+    return base + sep + name + dims;
+  }
+
+  // Which functions need the state, and how each one gets it: methods and exec functions fetch
+  // it from their module, helpers receive it as a new first parameter and their callers pass it.
+  void move_into_state(const std::vector<const Global*>& globals, const InitFunction& init, const ModuleDef& def) {
+    const std::string& file = init.loc.file;
+    std::set<std::string> direct;
+    std::set<unsigned> decl_starts, shared;
+    for (const Global* g : globals) {
+      if (g->loc.file != file) return refuse(g->loc, "'" + g->name + "' is in another file than " + init.name + ": multi-file modules are not ported yet");
+      if (!g->zero_initialized) return refuse(g->loc, "'" + g->name + "' has a non-zero initializer: module state starts zeroed");
+      if (!g->decl.valid()) return refuse(g->loc, "the declaration of '" + g->name + "' is written by a macro");
+      if (g->type.find('(') != std::string::npos) return refuse(g->loc, "'" + g->name + "' has a function type");
+      if (!decl_starts.insert(g->decl.begin).second) shared.insert(g->decl.begin);
+      for (const InactiveRegion& r : model_.inactive_regions)
+        if (r.file == file && r.identifiers.count(g->name))
+          return refuse({file, r.begin_line, 1}, "'" + g->name + "' is used in an inactive #if branch, which cannot be rewritten safely");
+      for (const GlobalUse& u : g->uses) {
+        if (u.function.empty()) return refuse(u.loc, "'" + g->name + "' is used outside any function");
+        if (!u.range.valid()) return refuse(u.loc, "this use of '" + g->name + "' is written by a macro");
+        direct.insert(u.function);
+      }
+    }
+    for (const Global* g : globals)
+      if (shared.count(g->decl.begin)) return refuse(g->loc, "'" + g->name + "' shares its declaration with another variable");
+
+    std::set<std::string> module_methods = module_level_functions(def);
+    std::set<std::string> execs = {init.name};
+    if (const SlotTable* slots = model_.module_slots(def.slots))
+      for (const SlotEntry& e : slots->entries)
+        if (e.id == 2) execs.insert(e.value);
+    if (init.style != InitStyle::SinglePhase) execs.erase(init.name);
+
+    // Helpers that need the state make their callers need it too.
+    std::set<std::string> needs = direct;
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (const Function& f : model_.functions)
+        if (f.loc.file == file && !needs.count(f.name))
+          for (const Call& c : f.calls)
+            if (needs.count(c.callee) && !module_methods.count(c.callee) && !execs.count(c.callee)) {
+              needs.insert(f.name);
+              grew = true;
+              break;
+            }
+    }
+    std::string var = "st";
+    for (const std::string& name : needs)
+      if (const Function* f = model_.function(name, file); f && f->locals.count(var)) var = module_.name + "_st";
+    for (const std::string& name : needs)
+      if (const Function* f = model_.function(name, file); f && f->locals.count(var))
+        return refuse(f->loc, "'" + name + "' already has a variable named '" + var + "'");
+
+    std::string state_type = module_.name + "_state", getter = "get_" + module_.name + "_state";
+    const std::string& src = text(file);
+    FileStyle st = style_of(file, src);
+    for (const std::string& name : needs) {
+      const Function* f = model_.function(name, file);
+      if (!f) return refuse(init.loc, "'" + name + "' needs the module state but is not defined in " + file);
+      if (execs.count(name) || module_methods.count(name)) {
+        if (!fetch_state_at_start(*f, execs.count(name) > 0 && name == init.name, var, getter, state_type, st)) return;
+      } else if (!pass_state_as_parameter(*f, var, state_type)) {
+        return;
+      }
+      for (const Call& c : f->calls)
+        if (needs.count(c.callee) && !module_methods.count(c.callee) && !execs.count(c.callee)) {
+          if (!c.args_begin) return refuse(c.loc, "this call to '" + c.callee + "' is written by a macro");
+          insert(file, c.args_begin, c.has_args ? var + ", " : var, "OG101");
+        }
+    }
+    init_needs_state_ = needs.count(init.name) > 0;
+
+    // The state struct, its accessor and GC hooks go where the first global was.
+    unsigned first = UINT32_MAX;
+    for (const Global* g : globals)
+      if (g->storage != Storage::FunctionStatic) first = std::min(first, g->decl.begin);
+    for (const std::string& name : needs) first = std::min(first, model_.function(name, file)->range.begin);
+    std::vector<const Global*> objects;
+    std::string block = "typedef struct {\n";
+    for (const Global* g : globals) {
+      block += st.indent + member_declaration(*g, member_name(*g)) + ";\n";
+      if (g->kind == GlobalKind::ObjectPointer) objects.push_back(g);
+    }
+    block += "} " + state_type + ";\n\nstatic inline " + state_type + " *" + getter + "(PyObject *module)\n{\n" + st.indent +
+             "return (" + state_type + " *)PyModule_GetState(module);\n}\n\n";
+    if (!objects.empty()) {
+      if (!def.traverse.empty() || !def.clear.empty() || !def.free.empty())
+        return refuse(def.loc, "'" + def.name + "' already has m_traverse/m_clear/m_free: merging is not done automatically");
+      block += gc_hooks(objects, state_type, getter, st);
+      def_fields_.push_back({"m_traverse", module_.name + "_traverse", "OG101"});
+      def_fields_.push_back({"m_clear", module_.name + "_clear", "OG101"});
+      def_fields_.push_back({"m_free", module_.name + "_free", "OG101"});
+    }
+    def_fields_.push_back({"m_size", "sizeof(" + state_type + ")", size_rule_});
+    // One blank line after the block: the removed global's own blank line, if it had one, serves.
+    size_t next_line = src.find('\n', first);
+    if (next_line != std::string::npos && next_line + 1 < src.size() && src[next_line + 1] == '\n') block.pop_back();
+    insert(file, static_cast<unsigned>(line_start(src, first)), block, "OG101");
+
+    for (const Global* g : globals) {
+      remove_statement(g->decl);
+      for (const GlobalUse& u : g->uses) plan_.edits.push_back({file, u.range.begin, u.range.end, var + "->" + member_name(*g)});
+      plan_.repaired.insert(g->storage == Storage::FunctionStatic ? "OG102" : g->kind == GlobalKind::ObjectPointer ? "OG101" : "OG103");
+    }
+  }
+
+  std::set<std::string> module_level_functions(const ModuleDef& def) {
+    std::set<std::string> out;
+    for (const MethodTable& t : model_.method_tables)
+      if (t.owner == MethodOwner::Module && t.owner_name == def.name)
+        for (const MethodEntry& e : t.entries) out.insert(e.function);
+    return out;
+  }
+
+  // `st = get_state(module)` as the first statement; an unnamed or Py_UNUSED module parameter is named.
+  bool fetch_state_at_start(const Function& f, bool is_converted_init, const std::string& var, const std::string& getter,
+                            const std::string& state_type, const FileStyle& st) {
+    std::string module_param = "module";
+    if (!is_converted_init) {
+      if (f.params.empty() || !f.params[0].range.valid() || !f.body_begin) {
+        refuse(f.loc, "cannot find the module parameter of '" + f.name + "'");
+        return false;
+      }
+      const Param& p = f.params[0];
+      if (p.name.empty()) {
+        const std::string& src = text(p.range.file);
+        bool after_star = p.range.end > 0 && src[p.range.end - 1] == '*';
+        insert(p.range.file, p.range.end, after_star ? "module" : " module", "OG101");
+      } else if (p.name.rfind("_unused_", 0) == 0) {  // Py_UNUSED(module)
+        module_param = p.name.substr(strlen("_unused_"));
+        plan_.edits.push_back({p.range.file, p.range.begin, p.range.end, "PyObject *" + module_param});
+      } else {
+        module_param = p.name;
+      }
+    }
+    insert(f.range.file, f.body_begin,
+           "\n" + st.indent + state_type + " *" + var + " = " + getter + "(" + module_param + ");", "OG101");
+    return true;
+  }
+
+  bool pass_state_as_parameter(const Function& f, const std::string& var, const std::string& state_type) {
+    bool escapes = std::any_of(model_.address_taken.begin(), model_.address_taken.end(),
+                               [&](const AddressTaken& a) { return a.function == f.name && a.loc.file == f.loc.file; });
+    std::string why = escapes ? "its address is taken (a callback or table entry with a fixed signature)"
+                      : !f.is_static ? "it is not static: other files may call it"
+                      : f.declared_before ? "it has a separate prototype"
+                      : !f.params_begin ? "its parameter list is written by a macro" : "";
+    if (!why.empty()) {
+      refuse(f.loc, "'" + f.name + "' needs the module state but cannot receive it: " + why);
+      return false;
+    }
+    const std::string& src = text(f.range.file);
+    std::string param = state_type + " *" + var;
+    if (f.void_params && src.compare(f.params_begin, 4, "void") == 0)
+      plan_.edits.push_back({f.range.file, f.params_begin, f.params_begin + 4, param});
+    else
+      insert(f.range.file, f.params_begin, f.params.empty() ? param : param + ", ", "OG101");
+    return true;
+  }
+
+  std::string gc_hooks(const std::vector<const Global*>& objects, const std::string& state_type,
+                       const std::string& getter, const FileStyle& st) {
+    auto each = [&](const char* macro) {
+      std::string body;
+      for (const Global* g : objects) {
+        std::string m = "st->" + member_name(*g);
+        if (g->type.find('[') != std::string::npos)
+          body += st.indent + "for (size_t i = 0; i < sizeof(" + m + ") / sizeof(" + m + "[0]); i++) {\n" + st.indent +
+                  st.indent + macro + "(" + m + "[i]);\n" + st.indent + "}\n";
+        else
+          body += st.indent + macro + "(" + m + ");\n";
+      }
+      return body;
+    };
+    std::string fetch = st.indent + state_type + " *st = " + getter + "(module);\n";
+    const std::string& mod = module_.name;
+    return "static int " + mod + "_traverse(PyObject *module, visitproc visit, void *arg)\n{\n" + fetch +
+           each("Py_VISIT") + st.indent + "return 0;\n}\n\nstatic int " + mod + "_clear(PyObject *module)\n{\n" + fetch +
+           each("Py_CLEAR") + st.indent + "return 0;\n}\n\nstatic void " + mod + "_free(void *module)\n{\n" + st.indent +
+           "(void)" + mod + "_clear((PyObject *)module);\n}\n\n";
   }
 
   // OG002 on a multi-phase module: add (or correct) the slot, and Py_mod_gil beside it.
@@ -230,6 +465,12 @@ class ModulePorter {
   const SourceReader& read_;
   ModulePlan plan_;
   std::map<std::string, std::string> texts_;
+  struct DefField {
+    std::string field, value, rule;
+  };
+  std::vector<DefField> def_fields_;  // PyModuleDef fields to set, and the rule each repairs
+  bool init_needs_state_ = false;
+  std::string size_rule_;
 };
 
 }  // namespace

@@ -307,14 +307,16 @@ class Fix(TreeCase):
         self.assertEqual(run("fix", "--no-config", case).stdout, "")  # idempotent
         self.assertEqual(run("check", "--no-config", case).returncode, 0)
 
-    def test_refused_module_is_not_written(self):
-        case = self.copy_case("several_modules")
-        before = {p.name: p.read_text() for p in case.glob("*.c")}
-        r = run("fix", "--no-config", "--write", case)
+    def test_write_ports_one_module_and_leaves_the_refused_one(self):
+        plain, stypes = self.copy_case("single_phase_plain"), self.copy_case("static_types")
+        before = (stypes / "stypes.c").read_text()
+        r = run("fix", "--no-config", "--write", self.tmp)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("module 'alpha': not touched", r.stderr)
-        self.assertIn("alpha.c:5:18: OG101", r.stderr)
-        self.assertEqual({p.name: p.read_text() for p in case.glob("*.c")}, before)
+        self.assertIn("module 'stypes': not touched", r.stderr)
+        self.assertIn("static_types/stypes.c:48:21: OG201", r.stderr)
+        self.assertIn("module 'plain': ported", r.stderr)
+        self.assertEqual((stypes / "stypes.c").read_text(), before)
+        self.assertIn("plain_exec", (plain / "plain.c").read_text())
 
     def test_rules_option_limits_repairs(self):
         case = self.copy_case("single_phase_plain")

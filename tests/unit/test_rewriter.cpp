@@ -69,13 +69,13 @@ PyMODINIT_FUNC PyInit_m(void) {
 }
 
 TEST_CASE("fix plan refuses: other blockers, a module made in a helper, odd returns", "[rewriter]") {
-  auto with_global = plan_for(R"(#include <Python.h>
-static PyObject *g;
+  auto with_type = plan_for(R"(#include <Python.h>
+static PyTypeObject T = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.T"};
 static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, NULL, NULL, NULL, NULL, NULL};
-PyMODINIT_FUNC PyInit_m(void) { g = PyDict_New(); return PyModule_Create(&d); })");
-  REQUIRE(with_global[0].refusals.size() == 1);
-  CHECK(with_global[0].refusals[0].reason.find("OG101") == 0);
-  CHECK(with_global[0].edits.empty());
+PyMODINIT_FUNC PyInit_m(void) { if (PyType_Ready(&T) < 0) return NULL; return PyModule_Create(&d); })");
+  REQUIRE(with_type[0].refusals.size() == 1);
+  CHECK(with_type[0].refusals[0].reason.find("OG201 is not repaired automatically yet") == 0);
+  CHECK(with_type[0].edits.empty());
 
   auto helper = plan_for(R"(#include <Python.h>
 static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
@@ -89,4 +89,83 @@ static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, 
 PyMODINIT_FUNC PyInit_m(void) { PyObject *m = PyModule_Create(&d); if (!m) return NULL; return PyModule_GetDict(m); })");
   REQUIRE(!odd[0].refusals.empty());
   CHECK(odd[0].refusals.back().reason.find("neither NULL nor the module") != std::string::npos);
+}
+
+TEST_CASE("fix plan: globals move into module state, helpers receive it, callers pass it", "[rewriter]") {
+  std::string code = R"(#include <Python.h>
+static PyObject *cache;
+static long hits;
+static long bump(long by) { hits += by; return hits; }
+static long twice(void) { bump(1); return bump(1); }
+static PyObject *get(PyObject *module, PyObject *Py_UNUSED(arg)) {
+    twice();
+    return Py_NewRef(cache);
+}
+static PyMethodDef methods[] = {{"get", get, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static int ex(PyObject *module) {
+    cache = PyDict_New();
+    return cache ? 0 : -1;
+}
+static PyModuleDef_Slot slots[] = {{Py_mod_exec, ex}, {0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "m", .m_size = 0, .m_methods = methods, .m_slots = slots};
+PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); }
+)";
+  auto plans = plan_for(code);
+  REQUIRE(plans.size() == 1);
+  REQUIRE(plans[0].refusals.empty());
+  std::string out, error;
+  REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
+  CHECK(out.find("static long bump(m_state *st, long by) { st->hits += by; return st->hits; }") != std::string::npos);
+  CHECK(out.find("static long twice(m_state *st) { bump(st, 1); return bump(st, 1); }") != std::string::npos);
+  CHECK(out.find("m_state *st = get_m_state(module);\n    twice(st);") != std::string::npos);
+  CHECK(out.find("st->cache = PyDict_New();") != std::string::npos);
+  CHECK(out.find(".m_size = sizeof(m_state)") != std::string::npos);
+  CHECK(out.find(".m_traverse = m_traverse") != std::string::npos);
+  CHECK(out.find("static PyObject *cache;") == std::string::npos);
+  CHECK(out.find("Py_mod_multiple_interpreters") != std::string::npos);
+  auto again = plan_for(out);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].edits.empty());
+  CHECK(again[0].refusals.empty());
+}
+
+TEST_CASE("fix plan refuses state moves it cannot do safely", "[rewriter]") {
+  auto callback = plan_for(R"(#include <Python.h>
+static long hits;
+static int cb(void *arg) { (void)arg; return (int)++hits; }
+static PyObject *run(PyObject *module, PyObject *a) { (void)module; (void)a; Py_AddPendingCall(cb, NULL); Py_RETURN_NONE; }
+static PyMethodDef methods[] = {{"run", run, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static PyModuleDef_Slot slots[] = {{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}, {0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "m", .m_methods = methods, .m_slots = slots};
+PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); })");
+  REQUIRE(callback[0].refusals.size() == 1);
+  CHECK(callback[0].refusals[0].reason.find("'cb' needs the module state but cannot receive it: its address is taken") !=
+        std::string::npos);
+  CHECK(callback[0].edits.empty());
+
+  auto inactive = plan_for(R"(#include <Python.h>
+static long hits;
+static PyObject *run(PyObject *module, PyObject *a) {
+    (void)module; (void)a; hits++;
+#ifdef NEVER_DEFINED
+    hits = 0;
+#endif
+    Py_RETURN_NONE;
+}
+static PyMethodDef methods[] = {{"run", run, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static PyModuleDef_Slot slots[] = {{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}, {0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "m", .m_methods = methods, .m_slots = slots};
+PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); })");
+  REQUIRE(inactive[0].refusals.size() == 1);
+  CHECK(inactive[0].refusals[0].reason.find("inactive #if branch") != std::string::npos);
+
+  auto initialized = plan_for(R"(#include <Python.h>
+static long hits = 5;
+static PyObject *run(PyObject *module, PyObject *a) { (void)module; (void)a; return PyLong_FromLong(hits++); }
+static PyMethodDef methods[] = {{"run", run, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static PyModuleDef_Slot slots[] = {{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}, {0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "m", .m_methods = methods, .m_slots = slots};
+PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); })");
+  REQUIRE(initialized[0].refusals.size() == 1);
+  CHECK(initialized[0].refusals[0].reason.find("non-zero initializer") != std::string::npos);
 }

@@ -46,6 +46,7 @@ struct GlobalUse {
   std::string macro;          // the macro whose body spells this use; empty when spelled in source
   std::string assigned_from;  // for writes: the function called on the right-hand side, if any
   std::string passed_to;      // when its address (or decayed array) is a call argument: the callee
+  SourceRange range;          // the name as written (for the rewriter)
 };
 
 enum class Storage { FileStatic, FunctionStatic, External };
@@ -69,6 +70,9 @@ struct Global {
   bool is_definition = false;    // defined in the tree (not only declared extern)
   bool in_header = false;        // declared in a header of the tree (shared between files)
   bool thread_local_storage = false;
+  bool zero_initialized = true;  // no initializer, or one that is all zeros/NULL
+  SourceRange decl;  // the declaration statement, `static PyObject *x = NULL;` (`static int a, b;`:
+                     // both globals have the same begin)
   std::vector<GlobalUse> uses;
 
   std::string key() const { return loc.file + ":" + function + ":" + name; }
@@ -77,15 +81,29 @@ struct Global {
 struct Call {
   std::string callee;
   SourceLoc loc;
+  unsigned args_begin = 0;  // byte offset just after `(` (for the rewriter), 0 when unknown
+  bool has_args = false;
   std::string macro;          // the macro whose body makes the call; empty when spelled in source
   bool is_python_api = false;  // declared in the Python headers
   bool arg0_is_type_of = false;  // first argument is Py_TYPE(x) (or Py_TYPE(x) cast)
   bool arg0_is_type_pointer = false;  // first argument has type PyTypeObject*
 };
 
+struct Param {
+  std::string name;  // "" when unnamed
+  SourceRange range;
+};
+
 struct Function {
   std::string name;
   SourceLoc loc;
+  SourceRange range;            // the whole definition
+  unsigned body_begin = 0;      // byte offset just after the body's `{`
+  unsigned params_begin = 0;    // byte offset just after the parameter list's `(`
+  bool void_params = false;     // written `(void)`
+  std::vector<Param> params;
+  std::set<std::string> locals; // names of parameters and local variables
+  bool declared_before = false; // a prototype precedes the definition
   bool is_static = false;
   bool is_init = false;  // a PyInit_* function
   std::vector<Call> calls;
@@ -181,6 +199,7 @@ struct ModuleDef {
   SourceRange last_written;   // the last initializer written
   int last_written_index = -1;  // its field index (m_base is 0, m_slots is 5)
   bool designated = false;      // written with .field = designators
+  std::map<std::string, SourceRange> written_fields;  // field name -> its initializer as written
 };
 
 struct TypeField {
