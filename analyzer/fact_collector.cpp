@@ -554,7 +554,6 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     init.head.end = where_.offset(body->getBeginLoc());
     init.whole = where_.range(fd->getSourceRange());
     init.create_range = where_.range(create->getSourceRange());
-    init.in_extern_c_block = ctx_.getLangOpts().CPlusPlus && fd->isExternC();
     const VarDecl* module_var = nullptr;
     walk_init_body(body, nullptr, [&](const Stmt* s, const Stmt*) {
       if (const auto* ds = dyn_cast<DeclStmt>(s))

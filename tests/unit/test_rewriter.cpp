@@ -129,21 +129,27 @@ PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); }
   CHECK(again[0].refusals.empty());
 }
 
-TEST_CASE("fix plan refuses state moves it cannot do safely", "[rewriter]") {
-  auto callback = plan_for(R"(#include <Python.h>
-static long hits;
-static int cb(void *arg) { (void)arg; return (int)++hits; }
-static PyObject *run(PyObject *module, PyObject *a) { (void)module; (void)a; Py_AddPendingCall(cb, NULL); Py_RETURN_NONE; }
+// A multi-phase, per-interpreter-GIL module around `body`, which defines a METH_O function `run`.
+static std::string with_run_method(const std::string& body) {
+  return body + R"(
 static PyMethodDef methods[] = {{"run", run, METH_O, NULL}, {NULL, NULL, 0, NULL}};
 static PyModuleDef_Slot slots[] = {{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}, {0, NULL}};
 static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "m", .m_methods = methods, .m_slots = slots};
-PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); })");
+PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); })";
+}
+
+TEST_CASE("fix plan refuses state moves it cannot do safely", "[rewriter]") {
+  auto callback = plan_for(with_run_method(R"(#include <Python.h>
+static long hits;
+static int cb(void *arg) { (void)arg; return (int)++hits; }
+static PyObject *run(PyObject *module, PyObject *a) { (void)module; (void)a; Py_AddPendingCall(cb, NULL); Py_RETURN_NONE; }
+)"));
   REQUIRE(callback[0].refusals.size() == 1);
   CHECK(callback[0].refusals[0].reason.find("'cb' needs the module state but cannot receive it: its address is taken") !=
         std::string::npos);
   CHECK(callback[0].edits.empty());
 
-  auto inactive = plan_for(R"(#include <Python.h>
+  auto inactive = plan_for(with_run_method(R"(#include <Python.h>
 static long hits;
 static PyObject *run(PyObject *module, PyObject *a) {
     (void)module; (void)a; hits++;
@@ -152,20 +158,14 @@ static PyObject *run(PyObject *module, PyObject *a) {
 #endif
     Py_RETURN_NONE;
 }
-static PyMethodDef methods[] = {{"run", run, METH_O, NULL}, {NULL, NULL, 0, NULL}};
-static PyModuleDef_Slot slots[] = {{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}, {0, NULL}};
-static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "m", .m_methods = methods, .m_slots = slots};
-PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); })");
+)"));
   REQUIRE(inactive[0].refusals.size() == 1);
   CHECK(inactive[0].refusals[0].reason.find("inactive #if branch") != std::string::npos);
 
-  auto initialized = plan_for(R"(#include <Python.h>
+  auto initialized = plan_for(with_run_method(R"(#include <Python.h>
 static long hits = 5;
 static PyObject *run(PyObject *module, PyObject *a) { (void)module; (void)a; return PyLong_FromLong(hits++); }
-static PyMethodDef methods[] = {{"run", run, METH_O, NULL}, {NULL, NULL, 0, NULL}};
-static PyModuleDef_Slot slots[] = {{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}, {0, NULL}};
-static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "m", .m_methods = methods, .m_slots = slots};
-PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); })");
+)"));
   REQUIRE(initialized[0].refusals.size() == 1);
   CHECK(initialized[0].refusals[0].reason.find("non-zero initializer") != std::string::npos);
 }

@@ -144,8 +144,6 @@ struct InitFunction {
   SourceRange whole;        // the whole definition
   SourceRange create_range; // `PyModule_Create(&def)` as written
   bool create_in_helper = false;  // the module is created in a function PyInit calls
-  bool create_in_macro = false;   // the creating call is spelled in a macro body
-  bool in_extern_c_block = false; // extern "C" { ... } or extern "C" prefix (C++)
   std::string module_variable;    // the local the created module is stored in
   std::vector<InitReturn> returns;
   std::vector<SourceRange> module_releases;  // `Py_DECREF(m);` statements of that local
