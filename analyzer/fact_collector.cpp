@@ -299,7 +299,10 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   }
 
   bool VisitFunctionDecl(FunctionDecl* fd) {
-    if (!fd->doesThisDeclarationHaveABody()) return true;
+    if (!fd->doesThisDeclarationHaveABody()) {
+      record_prototype(fd);
+      return true;
+    }
     Function f;
     f.name = fd->getNameAsString();
     f.loc = where_.loc(fd->getLocation());
@@ -324,11 +327,26 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     return true;
   }
 
+  void record_prototype(const FunctionDecl* fd) {
+    Prototype p;
+    p.function = fd->getNameAsString();
+    p.file = where_.loc(fd->getLocation()).file;
+    if (const TypeSourceInfo* tsi = fd->getTypeSourceInfo())
+      if (auto proto = tsi->getTypeLoc().getAsAdjusted<FunctionProtoTypeLoc>())
+        if (proto.getLParenLoc().isValid() && !proto.getLParenLoc().isMacroID())
+          p.params_begin = where_.offset(proto.getLParenLoc()) + 1;
+    p.has_params = !fd->param_empty();
+    p.void_params = fd->param_empty() && fd->hasWrittenPrototype() && !ctx_.getLangOpts().CPlusPlus;
+    facts_.prototypes.push_back(std::move(p));
+  }
+
   bool VisitVarDecl(VarDecl* vd) {
     if (function_ && !isa<ParmVarDecl>(vd))
       if (Function* f = current_function()) f->locals.insert(vd->getNameAsString());
     if (!vd->hasGlobalStorage() || isa<ParmVarDecl>(vd)) return true;
     Global& g = global_for(vd);
+    if (vd->isThisDeclarationADefinition() == VarDecl::DeclarationOnly && !vd->isStaticLocal())
+      g.redeclarations.push_back(where_.range(vd->getSourceRange(), /*with_semicolon=*/true));
     if (vd->isThisDeclarationADefinition() != VarDecl::DeclarationOnly && !g.is_definition) {
       g.is_definition = true;
       g.loc = where_.loc(vd->getLocation());

@@ -42,6 +42,10 @@ void merge_globals(std::vector<Global>& into, std::vector<Global>&& from) {
       continue;
     }
     Global& existing = into[it->second];
+    for (const SourceRange& r : g.redeclarations)
+      if (std::none_of(existing.redeclarations.begin(), existing.redeclarations.end(),
+                       [&](const SourceRange& e) { return e.file == r.file && e.begin == r.begin; }))
+        existing.redeclarations.push_back(r);
     if (g.is_definition && !existing.is_definition) {
       existing.loc = g.loc;
       existing.is_definition = true;
@@ -62,6 +66,8 @@ void merge_into(Model& model, Model&& unit) {
   append_unique(model.address_taken, std::move(unit.address_taken),
                 [](const AddressTaken& a) { return a.function + "@" + loc_key(a.loc); });
   append_unique(model.inits, std::move(unit.inits), [](const InitFunction& i) { return i.name; });
+  append_unique(model.prototypes, std::move(unit.prototypes),
+                [](const Prototype& p) { return p.file + ":" + std::to_string(p.params_begin) + ":" + p.function; });
   auto by_loc_name = [](const auto& x) { return x.name + "@" + loc_key(x.loc); };
   append_unique(model.module_defs, std::move(unit.module_defs), by_loc_name);
   append_unique(model.module_slot_tables, std::move(unit.module_slot_tables), by_loc_name);

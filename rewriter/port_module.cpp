@@ -185,8 +185,13 @@ class ModulePorter {
   void remove_statement(const SourceRange& r) {
     const std::string& src = text(r.file);
     size_t begin = line_start(src, r.begin), end = src.find('\n', r.end);
-    if (only_whitespace(src, begin, r.begin) && end != std::string::npos && only_whitespace(src, r.end, end))
+    if (only_whitespace(src, begin, r.begin) && end != std::string::npos && only_whitespace(src, r.end, end)) {
+      // Between two blank lines, take one of them too, so no double blank line is left.
+      bool blank_before = begin >= 2 && src[begin - 1] == '\n' && src[begin - 2] == '\n';
+      bool blank_after = end + 1 < src.size() && src[end + 1] == '\n';
+      if (blank_before && blank_after) ++end;
       plan_.edits.push_back({r.file, static_cast<unsigned>(begin), static_cast<unsigned>(end + 1), ""});
+    }
     else
       plan_.edits.push_back({r.file, r.begin, r.end, ""});
   }
@@ -255,22 +260,23 @@ class ModulePorter {
   // Which functions need the state, and how each one gets it: methods and exec functions fetch
   // it from their module, helpers receive it as a new first parameter and their callers pass it.
   void move_into_state(const std::vector<const Global*>& globals, const InitFunction& init, const ModuleDef& def) {
-    const std::string& file = init.loc.file;
-    std::set<std::string> direct;
+    std::set<std::string> direct, files;
     std::set<unsigned> decl_starts, shared;
     for (const Global* g : globals) {
-      if (g->loc.file != file) return refuse(g->loc, "'" + g->name + "' is in another file than " + init.name + ": multi-file modules are not ported yet");
       if (!g->zero_initialized) return refuse(g->loc, "'" + g->name + "' has a non-zero initializer: module state starts zeroed");
       if (!g->decl.valid()) return refuse(g->loc, "the declaration of '" + g->name + "' is written by a macro");
       if (g->type.find('(') != std::string::npos) return refuse(g->loc, "'" + g->name + "' has a function type");
       if (!decl_starts.insert(g->decl.begin).second) shared.insert(g->decl.begin);
+      files.insert(g->loc.file);
       for (const InactiveRegion& r : model_.inactive_regions)
-        if (r.file == file && r.identifiers.count(g->name))
-          return refuse({file, r.begin_line, 1}, "'" + g->name + "' is used in an inactive #if branch, which cannot be rewritten safely");
+        if (module_.files.count(r.file) && r.identifiers.count(g->name))
+          return refuse({r.file, r.begin_line, 1}, "'" + g->name + "' is used in an inactive #if branch, which cannot be rewritten safely");
       for (const GlobalUse& u : g->uses) {
         if (u.function.empty()) return refuse(u.loc, "'" + g->name + "' is used outside any function");
         if (!u.range.valid()) return refuse(u.loc, "this use of '" + g->name + "' is written by a macro");
+        if (!module_.files.count(u.loc.file)) return refuse(u.loc, "'" + g->name + "' is used outside the module's files");
         direct.insert(u.function);
+        files.insert(u.loc.file);
       }
     }
     for (const Global* g : globals)
@@ -282,15 +288,18 @@ class ModulePorter {
       for (const SlotEntry& e : slots->entries)
         if (e.id == 2) execs.insert(e.value);
     if (init.style != InitStyle::SinglePhase) execs.erase(init.name);
+    auto is_entry = [&](const std::string& f) { return module_methods.count(f) || execs.count(f); };
 
     // Helpers that need the state make their callers need it too.
     std::set<std::string> needs = direct;
     for (bool grew = true; grew;) {
       grew = false;
       for (const Function& f : model_.functions)
-        if (f.loc.file == file && !needs.count(f.name))
+        if (!needs.count(f.name))
           for (const Call& c : f.calls)
-            if (needs.count(c.callee) && !module_methods.count(c.callee) && !execs.count(c.callee)) {
+            if (needs.count(c.callee) && !is_entry(c.callee)) {
+              if (!module_.files.count(f.loc.file))
+                return refuse(f.loc, "'" + f.name + "', outside the module, calls '" + c.callee + "', which needs the module state");
               needs.insert(f.name);
               grew = true;
               break;
@@ -298,35 +307,44 @@ class ModulePorter {
     }
     std::string var = "st";
     for (const std::string& name : needs)
-      if (const Function* f = model_.function(name, file); f && f->locals.count(var)) var = module_.name + "_st";
+      if (const Function* f = module_function(name); f && f->locals.count(var)) var = module_.name + "_st";
     for (const std::string& name : needs)
-      if (const Function* f = model_.function(name, file); f && f->locals.count(var))
+      if (const Function* f = module_function(name); f && f->locals.count(var))
         return refuse(f->loc, "'" + name + "' already has a variable named '" + var + "'");
 
     std::string state_type = module_.name + "_state", getter = "get_" + module_.name + "_state";
-    const std::string& src = text(file);
-    FileStyle st = style_of(file, src);
     for (const std::string& name : needs) {
-      const Function* f = model_.function(name, file);
-      if (!f) return refuse(init.loc, "'" + name + "' needs the module state but is not defined in " + file);
-      if (execs.count(name) || module_methods.count(name)) {
+      const Function* f = module_function(name);
+      if (!f) return refuse(init.loc, "'" + name + "' needs the module state but is not defined in the module's files");
+      files.insert(f->loc.file);
+      FileStyle st = style_of(f->loc.file, text(f->loc.file));
+      if (is_entry(name)) {
         if (!fetch_state_at_start(*f, execs.count(name) > 0 && name == init.name, var, getter, state_type, st)) return;
       } else if (!pass_state_as_parameter(*f, var, state_type)) {
         return;
       }
       for (const Call& c : f->calls)
-        if (needs.count(c.callee) && !module_methods.count(c.callee) && !execs.count(c.callee)) {
+        if (needs.count(c.callee) && !is_entry(c.callee)) {
           if (!c.args_begin) return refuse(c.loc, "this call to '" + c.callee + "' is written by a macro");
-          insert(file, c.args_begin, c.has_args ? var + ", " : var, "OG101");
+          insert(f->loc.file, c.args_begin, c.has_args ? var + ", " : var, "OG101");
         }
     }
     init_needs_state_ = needs.count(init.name) > 0;
 
-    // The state struct, its accessor and GC hooks go where the first global was.
+    // The state struct and its accessor: before the first global and the first function that
+    // uses them, or, when the state spans files, in a header they all include.
+    std::string struct_file = init.loc.file;
     unsigned first = UINT32_MAX;
-    for (const Global* g : globals)
-      if (g->storage != Storage::FunctionStatic) first = std::min(first, g->decl.begin);
-    for (const std::string& name : needs) first = std::min(first, model_.function(name, file)->range.begin);
+    bool one_file = files.size() == 1 && *files.begin() == init.loc.file;
+    if (one_file) {
+      for (const Global* g : globals)
+        if (g->storage != Storage::FunctionStatic) first = std::min(first, g->decl.begin);
+      for (const std::string& name : needs) first = std::min(first, module_function(name)->range.begin);
+    } else if (!place_in_shared_header(globals, files, &struct_file, &first)) {
+      return;
+    }
+    const std::string& src = text(struct_file);
+    FileStyle st = style_of(struct_file, src);
     std::vector<const Global*> objects;
     std::string block = "typedef struct {\n";
     for (const Global* g : globals) {
@@ -338,7 +356,9 @@ class ModulePorter {
     if (!objects.empty()) {
       if (!def.traverse.empty() || !def.clear.empty() || !def.free.empty())
         return refuse(def.loc, "'" + def.name + "' already has m_traverse/m_clear/m_free: merging is not done automatically");
-      block += gc_hooks(objects, state_type, getter, st);
+      std::string hooks = gc_hooks(objects, state_type, getter, st);
+      if (one_file) block += hooks;
+      else insert(def.decl.file, static_cast<unsigned>(line_start(text(def.decl.file), def.decl.begin)), hooks, "OG101");
       def_fields_.push_back({"m_traverse", module_.name + "_traverse", "OG101"});
       def_fields_.push_back({"m_clear", module_.name + "_clear", "OG101"});
       def_fields_.push_back({"m_free", module_.name + "_free", "OG101"});
@@ -347,13 +367,55 @@ class ModulePorter {
     // One blank line after the block: the removed global's own blank line, if it had one, serves.
     size_t next_line = src.find('\n', first);
     if (next_line != std::string::npos && next_line + 1 < src.size() && src[next_line + 1] == '\n') block.pop_back();
-    insert(file, static_cast<unsigned>(line_start(src, first)), block, "OG101");
+    insert(struct_file, static_cast<unsigned>(line_start(src, first)), block, "OG101");
 
     for (const Global* g : globals) {
       remove_statement(g->decl);
-      for (const GlobalUse& u : g->uses) plan_.edits.push_back({file, u.range.begin, u.range.end, var + "->" + member_name(*g)});
+      for (const SourceRange& r : g->redeclarations) remove_statement(r);
+      for (const GlobalUse& u : g->uses) plan_.edits.push_back({u.range.file, u.range.begin, u.range.end, var + "->" + member_name(*g)});
       plan_.repaired.insert(g->storage == Storage::FunctionStatic ? "OG102" : g->kind == GlobalKind::ObjectPointer ? "OG101" : "OG103");
     }
+  }
+
+  // A module spread over files needs its state type in a header that every one of them includes:
+  // the one that already declares a global (`extern PyObject *x;`), where the struct replaces it.
+  bool place_in_shared_header(const std::vector<const Global*>& globals, const std::set<std::string>& files,
+                              std::string* header, unsigned* at) {
+    for (const Global* g : globals)
+      for (const SourceRange& r : g->redeclarations) {
+        bool everywhere = std::all_of(files.begin(), files.end(), [&](const std::string& f) {
+          return f == r.file || std::any_of(model_.units.begin(), model_.units.end(), [&](const TranslationUnit& tu) {
+                   return tu.main_file == f && tu.user_files.count(r.file);
+                 });
+        });
+        if (everywhere && (header->empty() || r.file != *header || r.begin < *at)) {
+          *header = r.file;
+          *at = std::min(*at, r.begin);
+        }
+      }
+    if (*at == UINT32_MAX) {
+      refuse(globals.front()->loc, "the module state is used in several files, and no header they all include declares one of its globals");
+      return false;
+    }
+    for (const Prototype& p : model_.prototypes)
+      if (p.file == *header && p.params_begin && p.params_begin < *at && needs_state_param(p.function)) {
+        refuse({p.file, 0, 0}, "the prototype of '" + p.function + "' comes before the place for the state type");
+        return false;
+      }
+    return true;
+  }
+
+  bool needs_state_param(const std::string& name) {
+    return std::any_of(plan_.edits.begin(), plan_.edits.end(), [&](const Edit& e) {
+      const Function* f = module_function(name);
+      return f && e.file == f->loc.file && e.begin == f->params_begin && e.begin == e.end;
+    });
+  }
+
+  const Function* module_function(const std::string& name) {
+    for (const Function& f : model_.functions)
+      if (f.name == name && module_.files.count(f.loc.file)) return &f;
+    return nullptr;
   }
 
   std::set<std::string> module_level_functions(const ModuleDef& def) {
@@ -392,22 +454,30 @@ class ModulePorter {
 
   bool pass_state_as_parameter(const Function& f, const std::string& var, const std::string& state_type) {
     bool escapes = std::any_of(model_.address_taken.begin(), model_.address_taken.end(),
-                               [&](const AddressTaken& a) { return a.function == f.name && a.loc.file == f.loc.file; });
+                               [&](const AddressTaken& a) { return a.function == f.name && module_.files.count(a.loc.file); });
+    std::vector<const Prototype*> prototypes;
+    for (const Prototype& p : model_.prototypes)
+      if (p.function == f.name && (!f.is_static || p.file == f.loc.file)) prototypes.push_back(&p);
+    bool foreign_prototype = std::any_of(prototypes.begin(), prototypes.end(),
+                                         [&](const Prototype* p) { return !module_.files.count(p->file) || !p->params_begin; });
     std::string why = escapes ? "its address is taken (a callback or table entry with a fixed signature)"
-                      : !f.is_static ? "it is not static: other files may call it"
-                      : f.declared_before ? "it has a separate prototype"
+                      : foreign_prototype ? "it has a prototype outside the module or written by a macro"
                       : !f.params_begin ? "its parameter list is written by a macro" : "";
     if (!why.empty()) {
       refuse(f.loc, "'" + f.name + "' needs the module state but cannot receive it: " + why);
       return false;
     }
-    const std::string& src = text(f.range.file);
     std::string param = state_type + " *" + var;
-    if (f.void_params && src.compare(f.params_begin, 4, "void") == 0)
-      plan_.edits.push_back({f.range.file, f.params_begin, f.params_begin + 4, param});
-    else
-      insert(f.range.file, f.params_begin, f.params.empty() ? param : param + ", ", "OG101");
+    add_first_parameter(f.range.file, f.params_begin, f.void_params, !f.params.empty(), param);
+    for (const Prototype* p : prototypes) add_first_parameter(p->file, p->params_begin, p->void_params, p->has_params, param);
     return true;
+  }
+
+  void add_first_parameter(const std::string& file, unsigned at, bool void_params, bool has_params, const std::string& param) {
+    if (void_params && text(file).compare(at, 4, "void") == 0)
+      plan_.edits.push_back({file, at, at + 4, param});
+    else
+      insert(file, at, has_params ? param + ", " : param, "OG101");
   }
 
   std::string gc_hooks(const std::vector<const Global*>& objects, const std::string& state_type,

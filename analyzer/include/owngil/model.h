@@ -71,6 +71,7 @@ struct Global {
   bool in_header = false;        // declared in a header of the tree (shared between files)
   bool thread_local_storage = false;
   bool zero_initialized = true;  // no initializer, or one that is all zeros/NULL
+  std::vector<SourceRange> redeclarations;  // `extern PyObject *x;` in headers and elsewhere
   SourceRange decl;  // the declaration statement, `static PyObject *x = NULL;` (`static int a, b;`:
                      // both globals have the same begin)
   std::vector<GlobalUse> uses;
@@ -111,6 +112,15 @@ struct Function {
   bool releases_type = false;  // Py_DECREF / Py_XDECREF of a PyTypeObject* (e.g. Py_TYPE(self))
   bool visits_type = false;    // calls its visit callback on a PyTypeObject* (Py_VISIT(Py_TYPE(self)))
   std::string key() const { return (is_static ? loc.file + ":" : std::string()) + name; }
+};
+
+// A declaration without body (`int f(PyObject *x);`), so a new parameter reaches it too.
+struct Prototype {
+  std::string function;
+  std::string file;
+  unsigned params_begin = 0;  // just after `(`; 0 when written by a macro
+  bool void_params = false;
+  bool has_params = false;
 };
 
 // A function whose address is taken (stored in a table, passed as a callback, ...).
@@ -275,6 +285,7 @@ struct Model {
   std::vector<Global> globals;
   std::vector<Function> functions;
   std::vector<AddressTaken> address_taken;
+  std::vector<Prototype> prototypes;
   std::vector<InitFunction> inits;
   std::vector<ModuleDef> module_defs;
   std::vector<SlotTable> module_slot_tables;
