@@ -5,7 +5,11 @@ Where there is a diff: it applies with `git apply` and `patch -p1`; the ported m
 -Wall -Wextra -Werror against every CPython given; their tests pass in 4 own-GIL subinterpreters
 running at once (in a child process); a second fix changes nothing; check calls them isolated.
 
-Usage: fix_check.py --owngil BIN --corpus DIR --python EXE [--python EXE ...] [--update]
+Older Pythons (--old-python, e.g. 3.9-3.11) are compile-only: where the original module builds
+with -Werror against their headers, the port must too.
+
+Usage: fix_check.py --owngil BIN --corpus DIR --python EXE [--python EXE ...]
+                    [--old-python EXE ...] [--update]
 """
 import argparse
 import json
@@ -29,10 +33,11 @@ def python_facts(exe):
     return include, suffix
 
 
-def build_modules(owngil, case, exe, out):
+def build_modules(owngil, case, exe, out, report=None):
     include, suffix = python_facts(exe)
-    report = json.loads(sh([owngil, "check", "--no-config", "--format", "json", "--fail-on", "never",
-                            "--python", exe, str(case)]).stdout)
+    if report is None:
+        report = json.loads(sh([owngil, "check", "--no-config", "--format", "json", "--fail-on", "never",
+                                "--python", exe, str(case)]).stdout)
     problems = []
     for m in report["modules"]:
         sources = [str(case / f) for f in m["files"] if f.endswith((".c", ".cpp", ".cc", ".cxx"))]
@@ -45,7 +50,23 @@ def build_modules(owngil, case, exe, out):
     return problems, report
 
 
-def check_port(owngil, case_src, pythons, diff):
+def check_old_pythons(owngil, case_src, ported, old_pythons, tmp):
+    """Compile-only on older Pythons, where the original compiled."""
+    problems = []
+    report = json.loads(sh([owngil, "check", "--no-config", "--format", "json", "--fail-on", "never",
+                            str(case_src)]).stdout)
+    for exe in old_pythons:
+        before = pathlib.Path(tmp) / ("old-orig-" + pathlib.Path(exe).name)
+        after = pathlib.Path(tmp) / ("old-port-" + pathlib.Path(exe).name)
+        before.mkdir()
+        after.mkdir()
+        if build_modules(owngil, case_src, exe, before, report)[0]:
+            continue  # the original does not support this Python either
+        problems += [f"on {exe}: {p}" for p in build_modules(owngil, ported, exe, after, report)[0]]
+    return problems
+
+
+def check_port(owngil, case_src, pythons, diff, old_pythons=()):
     problems = []
     with tempfile.TemporaryDirectory(prefix="owngil-fix-") as tmp:
         case = pathlib.Path(tmp) / case_src.name
@@ -57,6 +78,7 @@ def check_port(owngil, case_src, pythons, diff):
         r = sh(["git", "apply", str(patch)], cwd=case)
         if r.returncode:
             return [f"git apply failed: {r.stderr}"]
+        problems += check_old_pythons(owngil, case_src, case, old_pythons, tmp)
         again = sh([owngil, "fix", "--no-config", str(case)])
         if again.stdout:
             problems.append("a second fix is not empty:\n" + again.stdout)
@@ -81,6 +103,7 @@ def main():
     ap.add_argument("--owngil", required=True)
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--python", action="append", default=[])
+    ap.add_argument("--old-python", action="append", default=[])
     ap.add_argument("--update", action="store_true")
     args = ap.parse_args()
     passed = failed = 0
@@ -102,7 +125,7 @@ def main():
         if summary != want_summary:
             problems.append(f"summary differs from expected-fix.txt:\n{summary}")
         if r.stdout and not problems:
-            problems += check_port(args.owngil, case, args.python, r.stdout)
+            problems += check_port(args.owngil, case, args.python, r.stdout, args.old_python)
         if problems:
             failed += 1
             print(f"FAIL {case.name}")
