@@ -133,6 +133,19 @@ AnalyzerOptions analyzer_options(const InputFlags& in) {
   return opt;
 }
 
+std::string read_file(const std::string& path);
+
+// The modules `owngil fix` would refuse (with every finding, suppressed ones aside).
+std::set<std::string> modules_fix_refuses(const Model& model) {
+  std::vector<Finding> all = run_rules(model);
+  apply_suppressions(model, all);
+  SourceReader reader = [&](const std::string& rel) { return read_file(model.root + "/" + rel); };
+  std::set<std::string> refused;
+  for (const ModulePlan& plan : plan_fixes(model, all, {}, reader))
+    if (!plan.refusals.empty()) refused.insert(plan.module);
+  return refused;
+}
+
 int run_check(CheckFlags f) {
   Config cfg;
   if (!load_project_config(f.in, &cfg)) return kExitError;
@@ -178,7 +191,7 @@ int run_check(CheckFlags f) {
     if (!write_baseline(f.write_baseline, report.findings, &error)) return usage_error(error);
     std::cerr << "owngil: wrote " << report.findings.size() << " finding(s) to baseline " << f.write_baseline << '\n';
   }
-  report.modules = summarize(analysis.model, report.findings);
+  report.modules = summarize(analysis.model, report.findings, modules_fix_refuses(analysis.model));
   if (analysis.files_analyzed > 0 && analysis.model.modules.empty())
     report.errors.push_back({{f.in.paths.empty() ? f.in.compile_db : f.in.paths.front(), 0, 0},
                              "no extension module found (no PyInit_* function defined)"});

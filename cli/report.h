@@ -2,6 +2,7 @@
 #pragma once
 
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,10 @@ struct Report {
   unsigned suppressed = 0, baselined = 0;
 };
 
-std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Finding>& findings);
+// `refused`: modules `owngil fix` would not port; their verdict is manual work whatever the
+// rules' fixable flags say, so check and fix never disagree.
+std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Finding>& findings,
+                                     const std::set<std::string>& refused = {});
 
 void write_text(std::ostream& out, std::ostream& err, const Report& report, bool color);
 void write_json(std::ostream& out, const Report& report);

@@ -19,12 +19,13 @@ const char* verdict_text(Verdict v) {
   switch (v) {
     case Verdict::Isolated: return "already isolated";
     case Verdict::Automatic: return "can be ported automatically (owngil fix)";
-    case Verdict::Manual: return "needs manual work";
+    case Verdict::Manual: return "needs manual work (see owngil fix for why)";
   }
   return "";
 }
 
-std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Finding>& findings) {
+std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Finding>& findings,
+                                     const std::set<std::string>& refused) {
   std::vector<ModuleSummary> out;
   for (const Module& m : model.modules) {
     ModuleSummary s;
@@ -35,7 +36,9 @@ std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Findi
       (f.severity == Severity::Error ? s.errors : f.severity == Severity::Warning ? s.warnings : s.notes)++;
       (f.fixable ? s.fixable : s.manual)++;
     }
-    s.verdict = s.manual ? Verdict::Manual : s.fixable ? Verdict::Automatic : Verdict::Isolated;
+    s.verdict = s.manual || (s.fixable && refused.count(m.name)) ? Verdict::Manual
+                : s.fixable                                        ? Verdict::Automatic
+                                                                   : Verdict::Isolated;
     out.push_back(std::move(s));
   }
   return out;

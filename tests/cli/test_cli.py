@@ -324,3 +324,9 @@ class Fix(TreeCase):
         self.assertEqual(r.returncode, 1)  # OG001 is needed too: refused, not half done
         self.assertIn("left by --rules", r.stderr)
         self.assertEqual(r.stdout, "")
+
+    def test_check_verdict_agrees_with_fix(self):
+        case = self.copy_case("refuse_callback")  # every finding is fixable, but fix must refuse
+        r = run("check", "--no-config", "--format", "json", case)
+        self.assertEqual(json.loads(r.stdout)["modules"][0]["verdict"], "manual")
+        self.assertEqual(run("fix", "--no-config", case).returncode, 1)
