@@ -314,7 +314,6 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       if (auto proto = tsi->getTypeLoc().getAsAdjusted<FunctionProtoTypeLoc>())
         if (proto.getLParenLoc().isValid() && !proto.getLParenLoc().isMacroID())
           f.params_begin = where_.offset(proto.getLParenLoc()) + 1;
-    f.declared_before = fd->getPreviousDecl() != nullptr;
     f.void_params = fd->param_empty() && fd->hasWrittenPrototype() && !ctx_.getLangOpts().CPlusPlus;
     for (const ParmVarDecl* p : fd->parameters()) {
       f.params.push_back({p->getNameAsString(), where_.range(p->getSourceRange())});
@@ -693,10 +692,6 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     d.clear = referenced_name(field_init(list, "m_clear"));
     d.free = referenced_name(field_init(list, "m_free"));
     d.decl = where_.range(vd->getSourceRange(), /*with_semicolon=*/true);
-    if (const Expr* size = field_init(list, "m_size"); size && !isa<ImplicitValueInitExpr>(size))
-      d.m_size_range = where_.range(size->getSourceRange());
-    if (const Expr* slots = field_init(list, "m_slots"); slots && !isa<ImplicitValueInitExpr>(slots))
-      d.m_slots_range = where_.range(slots->getSourceRange());
     unsigned index = 0;
     for (const FieldDecl* field : record_of(list->getType())->fields()) {
       if (index >= list->getNumInits()) break;

@@ -104,7 +104,6 @@ struct Function {
   bool void_params = false;     // written `(void)`
   std::vector<Param> params;
   std::set<std::string> locals; // names of parameters and local variables
-  bool declared_before = false; // a prototype precedes the definition
   bool is_static = false;
   bool is_init = false;  // a PyInit_* function
   std::vector<Call> calls;
@@ -202,8 +201,6 @@ struct ModuleDef {
   std::string methods, slots, traverse, clear, free;  // names; empty when NULL or unset
   // For the rewriter:
   SourceRange decl;           // the whole declaration, `static struct PyModuleDef d = {...};`
-  SourceRange m_size_range;   // invalid when not written
-  SourceRange m_slots_range;  // invalid when not written (a written NULL is valid)
   SourceRange last_written;   // the last initializer written
   int last_written_index = -1;  // its field index (m_base is 0, m_slots is 5)
   bool designated = false;      // written with .field = designators
