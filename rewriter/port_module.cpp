@@ -330,6 +330,9 @@ class ModulePorter {
         }
     }
     init_needs_state_ = needs.count(init.name) > 0;
+    std::set<std::string> receivers;  // the helpers that got the state parameter
+    for (const std::string& name : needs)
+      if (!is_entry(name)) receivers.insert(name);
 
     // The state struct and its accessor: before the first global and the first function that
     // uses them, or, when the state spans files, in a header they all include.
@@ -340,7 +343,7 @@ class ModulePorter {
       for (const Global* g : globals)
         if (g->storage != Storage::FunctionStatic) first = std::min(first, g->decl.begin);
       for (const std::string& name : needs) first = std::min(first, module_function(name)->range.begin);
-    } else if (!place_in_shared_header(globals, files, &struct_file, &first)) {
+    } else if (!place_in_shared_header(globals, files, receivers, &struct_file, &first)) {
       return;
     }
     const std::string& src = text(struct_file);
@@ -380,36 +383,32 @@ class ModulePorter {
   // A module spread over files needs its state type in a header that every one of them includes:
   // the one that already declares a global (`extern PyObject *x;`), where the struct replaces it.
   bool place_in_shared_header(const std::vector<const Global*>& globals, const std::set<std::string>& files,
-                              std::string* header, unsigned* at) {
+                              const std::set<std::string>& receivers, std::string* header, unsigned* at) {
+    auto included_by_all = [&](const std::string& h) {
+      return std::all_of(files.begin(), files.end(), [&](const std::string& f) {
+        return f == h || std::any_of(model_.units.begin(), model_.units.end(), [&](const TranslationUnit& tu) {
+                 return tu.main_file == f && tu.user_files.count(h);
+               });
+      });
+    };
+    header->clear();
+    *at = UINT32_MAX;
     for (const Global* g : globals)
       for (const SourceRange& r : g->redeclarations) {
-        bool everywhere = std::all_of(files.begin(), files.end(), [&](const std::string& f) {
-          return f == r.file || std::any_of(model_.units.begin(), model_.units.end(), [&](const TranslationUnit& tu) {
-                   return tu.main_file == f && tu.user_files.count(r.file);
-                 });
-        });
-        if (everywhere && (header->empty() || r.file != *header || r.begin < *at)) {
-          *header = r.file;
-          *at = std::min(*at, r.begin);
-        }
+        if (!included_by_all(r.file)) continue;
+        if (header->empty()) *header = r.file;  // the first such header; offsets only within it
+        if (r.file == *header) *at = std::min(*at, r.begin);
       }
-    if (*at == UINT32_MAX) {
+    if (header->empty()) {
       refuse(globals.front()->loc, "the module state is used in several files, and no header they all include declares one of its globals");
       return false;
     }
     for (const Prototype& p : model_.prototypes)
-      if (p.file == *header && p.params_begin && p.params_begin < *at && needs_state_param(p.function)) {
+      if (p.file == *header && p.params_begin && p.params_begin < *at && receivers.count(p.function)) {
         refuse({p.file, 0, 0}, "the prototype of '" + p.function + "' comes before the place for the state type");
         return false;
       }
     return true;
-  }
-
-  bool needs_state_param(const std::string& name) {
-    return std::any_of(plan_.edits.begin(), plan_.edits.end(), [&](const Edit& e) {
-      const Function* f = module_function(name);
-      return f && e.file == f->loc.file && e.begin == f->params_begin && e.begin == e.end;
-    });
   }
 
   const Function* module_function(const std::string& name) {
