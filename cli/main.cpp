@@ -133,15 +133,30 @@ AnalyzerOptions analyzer_options(const InputFlags& in) {
   return opt;
 }
 
-std::string read_file(const std::string& path);
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
-// The modules `owngil fix` would refuse (with every finding, suppressed ones aside).
+// fix reads and writes only files under the root, named relative to it.
+bool in_tree(const std::string& rel) { return !rel.empty() && rel[0] != '/' && rel.find("..") == std::string::npos; }
+
+SourceReader tree_reader(const Model& model) {
+  return [&model](const std::string& rel) { return in_tree(rel) ? read_file(model.root + "/" + rel) : ""; };
+}
+
+// What `owngil fix` would do: every rule's findings, suppressed ones aside, into plans.
+std::vector<ModulePlan> plan_tree(const Model& model, const std::set<std::string>& rules) {
+  std::vector<Finding> findings = run_rules(model);
+  apply_suppressions(model, findings);
+  return plan_fixes(model, findings, rules, tree_reader(model));
+}
+
 std::set<std::string> modules_fix_refuses(const Model& model) {
-  std::vector<Finding> all = run_rules(model);
-  apply_suppressions(model, all);
-  SourceReader reader = [&](const std::string& rel) { return read_file(model.root + "/" + rel); };
   std::set<std::string> refused;
-  for (const ModulePlan& plan : plan_fixes(model, all, {}, reader))
+  for (const ModulePlan& plan : plan_tree(model, {}))
     if (!plan.refusals.empty()) refused.insert(plan.module);
   return refused;
 }
@@ -222,13 +237,6 @@ int run_check(CheckFlags f) {
   return kExitClean;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Writes beside the target and renames over it: a reader never sees half a file.
 bool write_atomically(const std::string& path, const std::string& text, std::string* error) {
   std::string tmp = path + ".owngil-tmp";
@@ -269,11 +277,8 @@ int run_fix(FixFlags f) {
     return kExitError;
   }
   const Model& model = analysis.model;
-  std::vector<Finding> findings = run_rules(model);
-  apply_suppressions(model, findings);
-  auto in_tree = [&](const std::string& rel) { return !rel.empty() && rel[0] != '/' && rel.find("..") == std::string::npos; };
-  SourceReader reader = [&](const std::string& rel) { return in_tree(rel) ? read_file(model.root + "/" + rel) : ""; };
-  std::vector<ModulePlan> plans = plan_fixes(model, findings, rules, reader);
+  SourceReader reader = tree_reader(model);
+  std::vector<ModulePlan> plans = plan_tree(model, rules);
 
   bool refused = false;
   std::map<std::string, std::pair<std::string, std::string>> changed;  // file -> (before, after)
