@@ -7,6 +7,7 @@
 
 #include <clang/AST/ASTConsumer.h>
 #include <clang/AST/ASTContext.h>
+#include <clang/AST/ParentMapContext.h>
 #include <clang/AST/RecursiveASTVisitor.h>
 #include <clang/Basic/SourceManager.h>
 #include <clang/Frontend/CompilerInstance.h>
@@ -396,11 +397,46 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     c.arg0_is_type_pointer = arg0_type_ptr;
     if (arg0_type_ptr && c.callee.find("DECREF") != std::string::npos) caller->releases_type = true;
     if (c.callee == "PyModule_GetState" || c.callee == "PyType_GetModuleState") record_state_cast(call);
+    if (c.callee.rfind("PyState_", 0) == 0 && c.macro.empty()) locate_statement(call, c);
     caller->calls.push_back(std::move(c));
     return true;
   }
 
  private:
+  // The statement of the enclosing `{ }` block that holds `call`, and whether it is only the call
+  // (`f(x);`) or a check of its result with no else (`if (f(x) < 0) { ... }`).
+  void locate_statement(const CallExpr* call, Call& c) {
+    c.range = where_.range(call->getSourceRange());
+    const Stmt* stmt = call;
+    for (;;) {
+      DynTypedNodeList parents = ctx_.getParents(*stmt);
+      if (parents.empty()) return;
+      const Stmt* parent = parents[0].get<Stmt>();
+      if (!parent) return;  // an initializer of a declaration, for instance
+      if (isa<CompoundStmt>(parent)) break;
+      stmt = parent;
+    }
+    if (const auto* e = dyn_cast<Expr>(stmt)) {
+      c.statement = where_.range(stmt->getSourceRange(), /*with_semicolon=*/true);
+      c.statement_is_call_or_check = strip(e) == call;
+    } else if (const auto* is = dyn_cast<IfStmt>(stmt)) {
+      c.statement = where_.range(stmt->getSourceRange(), /*with_semicolon=*/!isa<CompoundStmt>(is->getThen()));
+      c.statement_is_call_or_check = !is->getElse() && !is->getInit() && !is->getConditionVariable() &&
+                                     mentions_only(is->getCond(), call);
+    }
+  }
+
+  // `cond` is `call`, or `call` compared with a constant (`f(x) < 0`, `!f(x)`).
+  bool mentions_only(const Expr* cond, const CallExpr* call) const {
+    cond = strip(cond);
+    if (cond == call) return true;
+    if (const auto* u = dyn_cast<UnaryOperator>(cond)) return strip(u->getSubExpr()) == call;
+    if (const auto* b = dyn_cast<BinaryOperator>(cond))
+      return b->isComparisonOp() && ((strip(b->getLHS()) == call && b->getRHS()->isIntegerConstantExpr(ctx_)) ||
+                                     (strip(b->getRHS()) == call && b->getLHS()->isIntegerConstantExpr(ctx_)));
+    return false;
+  }
+
   Function* current_function() {
     auto it = function_index_.find(function_);
     return it == function_index_.end() ? nullptr : &facts_.functions[it->second];
@@ -456,6 +492,11 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     use.kind = use_kind(dre, &rhs);
     if (rhs) use.assigned_from = called_name(rhs);
     if (use.kind == UseKind::AddressOf) use.passed_to = enclosing_callee();
+    // `Py_CLEAR(g)`, `Py_SETREF(g, v)`: the macro takes the address for its own statement and keeps
+    // it nowhere; count the macro as where the address goes.
+    if (use.kind == UseKind::AddressOf && use.passed_to.empty() && address_op_ && address_op_->getOperatorLoc().isMacroID())
+      use.passed_to = where_.macro_body_of(address_op_->getOperatorLoc());
+    address_op_ = nullptr;
     g.uses.push_back(std::move(use));
   }
 
@@ -490,7 +531,10 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       }
       if (const auto* uo = dyn_cast<UnaryOperator>(p)) {
         if (uo->isIncrementDecrementOp()) return UseKind::Write;
-        if (uo->getOpcode() == UO_AddrOf) return UseKind::AddressOf;
+        if (uo->getOpcode() == UO_AddrOf) {
+          address_op_ = uo;
+          return UseKind::AddressOf;
+        }
         return UseKind::Read;
       }
       return UseKind::Read;
@@ -828,6 +872,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   Model& facts_;
   TranslationUnit& tu_;
   std::vector<const Stmt*> stack_;
+  const UnaryOperator* address_op_ = nullptr;  // the `&` use_kind last found
   const FunctionDecl* function_ = nullptr;
   const VarDecl* global_ = nullptr;
   std::map<const FunctionDecl*, size_t> function_index_;

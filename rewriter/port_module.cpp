@@ -10,7 +10,7 @@
 namespace owngil {
 namespace {
 
-const std::set<std::string> kImplemented = {"OG001", "OG002", "OG003", "OG101", "OG102", "OG103"};
+const std::set<std::string> kImplemented = {"OG001", "OG002", "OG003", "OG101", "OG102", "OG103", "OG302"};
 const std::set<std::string> kStateRules = {"OG101", "OG102", "OG103"};
 constexpr int kModMultipleInterpretersSlot = 3, kModGilSlot = 4;
 const std::vector<std::string> kDefFields = {"m_base",  "m_name",     "m_doc",   "m_size", "m_methods",
@@ -58,7 +58,7 @@ class ModulePorter {
     plan_.module = module_.name;
     std::vector<const Finding*> mine;
     for (const Finding& f : findings)
-      if (f.module == module_.name) mine.push_back(&f);
+      if (f.module == module_.name || (f.module.empty() && module_.files.count(f.loc.file))) mine.push_back(&f);
     for (const Finding* f : mine) refuse_unless_repairable(*f, rules);
     if (!plan_.refusals.empty()) return plan_;
     const InitFunction* init = model_.init_for(module_);
@@ -71,11 +71,13 @@ class ModulePorter {
     std::vector<const Global*> state = state_globals(mine, rules);
     size_rule_ = wanted("OG003") ? "OG003" : "OG101";
     if (!state.empty()) move_into_state(state, *init, *def);
+    if (wanted("OG302")) use_module_at_hand(*init, *def);
     if (wanted("OG001")) convert_init(*init, *def);
     else if (wanted("OG002")) declare_interpreter_support(*def);
     if (state.empty() && wanted("OG003")) def_fields_.push_back({"m_size", "0", "OG003"});
     set_def_fields(*def);
     if (!plan_.refusals.empty()) plan_.edits.clear();
+    drop_redundant_edits();
     return plan_;
   }
 
@@ -85,6 +87,8 @@ class ModulePorter {
   // Findings this session's fix cannot repair keep the whole module as it is: declaring
   // per-interpreter GIL support while they remain would make things worse.
   void refuse_unless_repairable(const Finding& f, const std::set<std::string>& rules) {
+    if (!f.fixable && f.manual_because)
+      return refuse(f.manual_because->loc, f.rule + " on '" + f.symbol + "' needs manual work: " + f.manual_because->message);
     if (!f.fixable)
       return refuse(f.loc, f.rule + " needs manual work: " + f.message);
     if (!kImplemented.count(f.rule))
@@ -125,8 +129,21 @@ class ModulePorter {
     if (multiple)
       s += "#ifdef Py_mod_multiple_interpreters\n" + indent +
            "{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},\n#endif\n";
-    if (gil) s += "#ifdef Py_mod_gil\n" + indent + "{Py_mod_gil, Py_MOD_GIL_USED},\n#endif\n";
+    if (gil)
+      s += "#ifdef Py_mod_gil\n" + indent + "{Py_mod_gil, " + (declares_no_gil() ? "Py_MOD_GIL_NOT_USED" : "Py_MOD_GIL_USED") +
+           "},\n#endif\n";
     return s;
+  }
+
+  // A single-phase module that already tells free-threaded builds it needs no GIL
+  // (`PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED)`, often under #ifdef Py_GIL_DISABLED)
+  // keeps saying so in the slot.
+  bool declares_no_gil() const {
+    for (const InactiveRegion& r : model_.inactive_regions)
+      if (module_.files.count(r.file) && r.identifiers.count("PyUnstable_Module_SetGIL") &&
+          r.identifiers.count("Py_MOD_GIL_NOT_USED"))
+        return true;
+    return false;
   }
 
   // OG001: `PyInit_m` becomes the module's exec function; a new PyInit returns PyModuleDef_Init.
@@ -263,6 +280,9 @@ class ModulePorter {
     std::set<std::string> direct, files;
     std::set<unsigned> decl_starts, shared;
     for (const Global* g : globals) {
+      if (std::string other = other_module_sharing(g->loc.file); !other.empty())
+        return refuse(g->loc, "'" + g->name + "' is defined in " + g->loc.file + ", which module '" + other +
+                                  "' is built from too: one module's state cannot serve both");
       if (!g->zero_initialized) return refuse(g->loc, "'" + g->name + "' has a non-zero initializer: module state starts zeroed");
       if (!g->decl.valid()) return refuse(g->loc, "the declaration of '" + g->name + "' is written by a macro");
       if (g->type.find('(') != std::string::npos) return refuse(g->loc, "'" + g->name + "' has a function type");
@@ -275,7 +295,14 @@ class ModulePorter {
         if (u.function.empty()) return refuse(u.loc, "'" + g->name + "' is used outside any function");
         if (!u.range.valid()) return refuse(u.loc, "this use of '" + g->name + "' is written by a macro");
         if (!module_.files.count(u.loc.file)) return refuse(u.loc, "'" + g->name + "' is used outside the module's files");
-        direct.insert(u.function);
+        if (std::string other = other_module_sharing(u.loc.file); !other.empty())
+          return refuse(u.loc, "'" + g->name + "' is used in " + u.loc.file + ", which module '" + other +
+                                   "' is built from too: one module's state cannot serve both");
+        if (u.kind == UseKind::AddressOf && u.passed_to.empty())
+          return refuse(u.loc, "the address of '" + g->name + "' is kept in '" + u.function +
+                                   "' (stored, returned or used as a pointer): after the port it would point into "
+                                   "one interpreter's state, and the rewriter cannot follow the pointer");
+        if (direct.insert(u.function).second) reached_through_[u.function] = "uses '" + g->name + "'";
         files.insert(u.loc.file);
       }
     }
@@ -283,11 +310,7 @@ class ModulePorter {
       if (shared.count(g->decl.begin)) return refuse(g->loc, "'" + g->name + "' shares its declaration with another variable");
 
     std::set<std::string> module_methods = module_level_functions(def);
-    std::set<std::string> execs = {init.name};
-    if (const SlotTable* slots = model_.module_slots(def.slots))
-      for (const SlotEntry& e : slots->entries)
-        if (e.id == 2) execs.insert(e.value);
-    if (init.style != InitStyle::SinglePhase) execs.erase(init.name);
+    std::set<std::string> execs = exec_functions(init, def);
     auto is_entry = [&](const std::string& f) { return module_methods.count(f) || execs.count(f); };
 
     // Helpers that need the state make their callers need it too.
@@ -301,6 +324,7 @@ class ModulePorter {
               if (!module_.files.count(f.loc.file))
                 return refuse(f.loc, "'" + f.name + "', outside the module, calls '" + c.callee + "', which needs the module state");
               needs.insert(f.name);
+              reached_through_[f.name] = "calls '" + c.callee + "'";
               grew = true;
               break;
             }
@@ -368,8 +392,12 @@ class ModulePorter {
     }
     def_fields_.push_back({"m_size", "sizeof(" + state_type + ")", size_rule_});
     // One blank line after the block: the removed global's own blank line, if it had one, serves.
-    size_t next_line = src.find('\n', first);
-    if (next_line != std::string::npos && next_line + 1 < src.size() && src[next_line + 1] == '\n') block.pop_back();
+    // (remove_statement takes that blank line itself when the global also had one before it).
+    size_t next_line = src.find('\n', first), start = line_start(src, first);
+    bool blank_after = next_line != std::string::npos && next_line + 1 < src.size() && src[next_line + 1] == '\n';
+    bool blank_before = start >= 2 && src[start - 1] == '\n' && src[start - 2] == '\n';
+    bool global_there = std::any_of(globals.begin(), globals.end(), [&](const Global* g) { return g->decl.begin == first; });
+    if (blank_after && !(blank_before && global_there)) block.pop_back();
     insert(struct_file, static_cast<unsigned>(line_start(src, first)), block, "OG101");
 
     for (const Global* g : globals) {
@@ -411,10 +439,26 @@ class ModulePorter {
     return true;
   }
 
+  std::string other_module_sharing(const std::string& file) const {
+    for (const Module& m : model_.modules)
+      if (m.name != module_.name && m.files.count(file)) return m.name;
+    return "";
+  }
+
   const Function* module_function(const std::string& name) {
     for (const Function& f : model_.functions)
       if (f.name == name && module_.files.count(f.loc.file)) return &f;
     return nullptr;
+  }
+
+  // The functions that fill the module: its Py_mod_exec functions, and PyInit when it will become one.
+  std::set<std::string> exec_functions(const InitFunction& init, const ModuleDef& def) {
+    std::set<std::string> execs;
+    if (init.style == InitStyle::SinglePhase) execs.insert(init.name);
+    if (const SlotTable* slots = model_.module_slots(def.slots))
+      for (const SlotEntry& e : slots->entries)
+        if (e.id == 2) execs.insert(e.value);
+    return execs;
   }
 
   std::set<std::string> module_level_functions(const ModuleDef& def) {
@@ -425,30 +469,92 @@ class ModulePorter {
     return out;
   }
 
-  // `st = get_state(module)` as the first statement; an unnamed or Py_UNUSED module parameter is named.
+  // `st = get_state(module)` as the first statement.
   bool fetch_state_at_start(const Function& f, bool is_converted_init, const std::string& var, const std::string& getter,
                             const std::string& state_type, const FileStyle& st) {
-    std::string module_param = "module";
-    if (!is_converted_init) {
-      if (f.params.empty() || !f.params[0].range.valid() || !f.body_begin) {
-        refuse(f.loc, "cannot find the module parameter of '" + f.name + "'");
-        return false;
-      }
-      const Param& p = f.params[0];
-      if (p.name.empty()) {
-        const std::string& src = text(p.range.file);
-        bool after_star = p.range.end > 0 && src[p.range.end - 1] == '*';
-        insert(p.range.file, p.range.end, after_star ? "module" : " module", "OG101");
-      } else if (p.name.rfind("_unused_", 0) == 0) {  // Py_UNUSED(module)
-        module_param = p.name.substr(strlen("_unused_"));
-        plan_.edits.push_back({p.range.file, p.range.begin, p.range.end, "PyObject *" + module_param});
-      } else {
-        module_param = p.name;
-      }
+    std::string module_param = is_converted_init ? "module" : module_parameter(f, "OG101");
+    if (module_param.empty() || !f.body_begin) {
+      refuse(f.loc, "cannot find the module parameter of '" + f.name + "'");
+      return false;
     }
     insert(f.range.file, f.body_begin,
            "\n" + st.indent + state_type + " *" + var + " = " + getter + "(" + module_param + ");", "OG101");
     return true;
+  }
+
+  // The name of a module function's first parameter, the module; an unnamed or Py_UNUSED one is
+  // named (once, whichever repair asks first). Empty when it cannot be found.
+  std::string module_parameter(const Function& f, const char* rule) {
+    auto known = module_params_.find(f.key());
+    if (known != module_params_.end()) return known->second;
+    if (f.params.empty() || !f.params[0].range.valid()) return "";
+    const Param& p = f.params[0];
+    std::string name = p.name;
+    if (p.name.empty()) {
+      name = "module";
+      const std::string& src = text(p.range.file);
+      bool after_star = p.range.end > 0 && src[p.range.end - 1] == '*';
+      insert(p.range.file, p.range.end, after_star ? "module" : " module", rule);
+    } else if (p.name.rfind("_unused_", 0) == 0) {  // Py_UNUSED(module)
+      name = p.name.substr(strlen("_unused_"));
+      plan_.edits.push_back({p.range.file, p.range.begin, p.range.end, "PyObject *" + name});
+    }
+    return module_params_[f.key()] = name;
+  }
+
+  // ---- OG302: PyState_FindModule/AddModule give way to the module at hand ------------------
+
+  // Module functions and exec functions have the module as their first parameter, so
+  // `PyState_FindModule(&def)` becomes that parameter; registering with PyState_AddModule goes.
+  void use_module_at_hand(const InitFunction& init, const ModuleDef& def) {
+    std::set<std::string> methods = module_level_functions(def), execs = exec_functions(init, def);
+    for (const Function& f : model_.functions) {
+      if (!module_.files.count(f.loc.file)) continue;
+      for (const Call& c : f.calls) {
+        if (c.callee.rfind("PyState_", 0) != 0 || !c.is_python_api) continue;
+        if (!c.range.valid()) return refuse(c.loc, "this call to " + c.callee + " is written by a macro");
+        bool converted_init = f.name == init.name && init.style == InitStyle::SinglePhase;
+        if (c.callee == "PyState_AddModule" && (execs.count(f.name))) {
+          if (!c.statement_is_call_or_check)
+            return refuse(c.loc, "the result of PyState_AddModule is used: remove the registration by hand");
+          remove_statement(c.statement);
+          plan_.repaired.insert("OG302");
+        } else if (c.callee == "PyState_FindModule" && (methods.count(f.name) || execs.count(f.name))) {
+          std::string module = converted_init ? (init.module_variable.empty() ? "module" : init.module_variable)
+                                              : module_parameter(f, "OG302");
+          if (module.empty()) return refuse(f.loc, "cannot find the module parameter of '" + f.name + "'");
+          if (converted_init && init.module_variable.empty()) init_needs_state_ = true;
+          replace(c.range, module, "OG302");
+        } else {
+          return refuse(c.loc, c.callee + " in '" + f.name +
+                                   "', which has no module at hand: pass the module or its state to it by hand");
+        }
+      }
+    }
+  }
+
+  // Removing a statement removes what other repairs did inside it (an `if` that checked
+  // PyState_AddModule loses its error path, and the edits there with it).
+  void drop_redundant_edits() {
+    // One use spelled once can be seen twice (`Py_SETREF(g, v)` also names g in __typeof__).
+    auto same = [](const Edit& a, const Edit& b) {
+      return a.file == b.file && a.begin == b.begin && a.end == b.end && a.text == b.text;
+    };
+    for (size_t i = 0; i < plan_.edits.size(); ++i)
+      for (size_t j = plan_.edits.size(); j-- > i + 1;)
+        if (same(plan_.edits[i], plan_.edits[j]) && plan_.edits[i].end > plan_.edits[i].begin)
+          plan_.edits.erase(plan_.edits.begin() + static_cast<long>(j));
+    std::vector<Edit> removals;
+    for (const Edit& e : plan_.edits)
+      if (e.text.empty() && e.end > e.begin) removals.push_back(e);
+    auto inside = [&](const Edit& e) {
+      return std::any_of(removals.begin(), removals.end(), [&](const Edit& r) {
+        bool same = r.file == e.file && r.begin == e.begin && r.end == e.end && e.text.empty();
+        return !same && r.file == e.file && e.end <= r.end &&
+               (e.begin > r.begin || (e.begin == r.begin && e.end > e.begin));
+      });
+    };
+    plan_.edits.erase(std::remove_if(plan_.edits.begin(), plan_.edits.end(), inside), plan_.edits.end());
   }
 
   bool pass_state_as_parameter(const Function& f, const std::string& var, const std::string& state_type) {
@@ -463,13 +569,26 @@ class ModulePorter {
                       : foreign_prototype ? "it has a prototype outside the module or written by a macro"
                       : !f.params_begin ? "its parameter list is written by a macro" : "";
     if (!why.empty()) {
-      refuse(f.loc, "'" + f.name + "' needs the module state but cannot receive it: " + why);
+      refuse(f.loc, "'" + f.name + "' needs the module state (" + chain_to_state(f.name) + ") but cannot receive it: " + why);
       return false;
     }
     std::string param = state_type + " *" + var;
     add_first_parameter(f.range.file, f.params_begin, f.void_params, !f.params.empty(), param);
     for (const Prototype* p : prototypes) add_first_parameter(p->file, p->params_begin, p->void_params, p->has_params, param);
     return true;
+  }
+
+  // Why a function needs the state: "calls 'a', which calls 'b', which uses 'counter'".
+  std::string chain_to_state(const std::string& function) {
+    std::string chain, name = function;
+    for (int hops = 0; hops < 32; ++hops) {
+      auto step = reached_through_.find(name);
+      if (step == reached_through_.end()) break;
+      chain += (chain.empty() ? "" : ", which ") + step->second;
+      if (step->second.rfind("calls '", 0) != 0) break;
+      name = step->second.substr(7, step->second.size() - 8);
+    }
+    return chain;
   }
 
   void add_first_parameter(const std::string& file, unsigned at, bool void_params, bool has_params, const std::string& param) {
@@ -538,7 +657,9 @@ class ModulePorter {
     std::string field, value, rule;
   };
   std::vector<DefField> def_fields_;  // PyModuleDef fields to set, and the rule each repairs
-  bool init_needs_state_ = false;
+  bool init_needs_state_ = false;  // the converted init uses its module parameter
+  std::map<std::string, std::string> module_params_;
+  std::map<std::string, std::string> reached_through_;  // function -> "uses 'g'" or "calls 'helper'"  // function key -> its module parameter's name
   std::string size_rule_;
 };
 

@@ -36,6 +36,10 @@ bool is_read_only_use(const GlobalUse& u) {
           u.passed_to.find("Keywords") != std::string::npos);
 }
 
+// `p = &g;`, `return &g;`: the pointer outlives the statement, and whoever holds it can write
+// through it at any time, even when the address was taken during init.
+bool address_is_kept(const GlobalUse& u) { return u.kind == UseKind::AddressOf && u.passed_to.empty(); }
+
 bool is_candidate(const Global& g) {
   return g.kind == GlobalKind::CData && !g.is_const && !g.thread_local_storage && g.is_definition;
 }
@@ -47,7 +51,7 @@ std::vector<Finding> check(const Model& m) {
     if (!is_candidate(g)) continue;
     const GlobalUse* late_write = nullptr;
     for (const GlobalUse& u : g.uses)
-      if (!is_read_only_use(u) && !u.function.empty() && !init_only.count(u.function)) {
+      if (!is_read_only_use(u) && !u.function.empty() && (!init_only.count(u.function) || address_is_kept(u))) {
         late_write = &u;
         break;
       }
@@ -55,9 +59,10 @@ std::vector<Finding> check(const Model& m) {
     std::string symbol = g.storage == Storage::FunctionStatic ? g.function + "::" + g.name : g.name;
     Finding f = finding(kInfo, g.loc,
                         describe_storage(g) + " '" + g.name + "' (" + g.type + ") is " +
-                            (late_write->kind == UseKind::Write ? "written" : "passed by address") + " in '" +
-                            late_write->function +
-                            "' after initialization: interpreters running in parallel race on it; move it into "
+                            (late_write->kind == UseKind::Write ? "written in '" + late_write->function + "' after initialization"
+                             : address_is_kept(*late_write) ? "reachable through a pointer kept in '" + late_write->function + "'"
+                                                            : "passed by address in '" + late_write->function + "' after initialization") +
+                            ": interpreters running in parallel race on it; move it into "
                             "the module state (or make it const, or guard it with a lock)",
                         symbol);
     f.notes.push_back({late_write->loc, late_write->kind == UseKind::Write ? "written here" : "its address is taken here"});

@@ -9,6 +9,7 @@ void note_macro_uses(const Global& g, Finding& f) {
     if (u.macro.empty()) continue;
     f.notes.push_back({u.loc, "used inside the expansion of macro '" + u.macro +
                                   "': fix cannot rewrite it there, port this use by hand"});
+    if (f.fixable) f.manual_because = f.notes.back();
     f.fixable = false;
   }
 }

@@ -1,15 +1,19 @@
-/* A comparator for qsort reads a global: its signature is fixed by qsort, so it cannot be given
- * the module state as a parameter. owngil fix must refuse, naming the callback. */
+/* A comparator for qsort reaches a global through a helper: its signature is fixed by qsort, so it
+ * cannot be given the module state as a parameter. owngil fix must refuse, naming the callback and
+ * the chain of calls that makes it need the state. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdlib.h>
 
 static int descending = 0;
 
+static int apply_direction(int order) {
+    return descending ? -order : order;
+}
+
 static int compare_longs(const void *a, const void *b) {
     long x = *(const long *)a, y = *(const long *)b;
-    int order = (x > y) - (x < y);
-    return descending ? -order : order;
+    return apply_direction((x > y) - (x < y));
 }
 
 static PyObject *sort3(PyObject *Py_UNUSED(module), PyObject *args) {

@@ -145,8 +145,8 @@ static int cb(void *arg) { (void)arg; return (int)++hits; }
 static PyObject *run(PyObject *module, PyObject *a) { (void)module; (void)a; Py_AddPendingCall(cb, NULL); Py_RETURN_NONE; }
 )"));
   REQUIRE(callback[0].refusals.size() == 1);
-  CHECK(callback[0].refusals[0].reason.find("'cb' needs the module state but cannot receive it: its address is taken") !=
-        std::string::npos);
+  CHECK(callback[0].refusals[0].reason.find(
+            "'cb' needs the module state (uses 'hits') but cannot receive it: its address is taken") != std::string::npos);
   CHECK(callback[0].edits.empty());
 
   auto inactive = plan_for(with_run_method(R"(#include <Python.h>
@@ -168,4 +168,94 @@ static PyObject *run(PyObject *module, PyObject *a) { (void)module; (void)a; ret
 )"));
   REQUIRE(initialized[0].refusals.size() == 1);
   CHECK(initialized[0].refusals[0].reason.find("non-zero initializer") != std::string::npos);
+}
+
+TEST_CASE("fix plan refuses a global whose address is kept, not one handed to Py_CLEAR", "[rewriter]") {
+  auto kept = plan_for(with_run_method(R"(#include <Python.h>
+static long hits;
+static long *counter;
+static PyObject *run(PyObject *module, PyObject *a) { (void)module; (void)a; counter = &hits; return PyLong_FromLong(++*counter); }
+)"));
+  REQUIRE(kept[0].refusals.size() == 1);
+  CHECK(kept[0].refusals[0].reason.find("the address of 'hits' is kept in 'run'") != std::string::npos);
+
+  std::string code = with_run_method(R"(#include <Python.h>
+static PyObject *last;
+static PyObject *run(PyObject *module, PyObject *a) {
+    (void)module;
+    Py_XSETREF(last, Py_NewRef(a));
+    if (a == Py_None) Py_CLEAR(last);
+    Py_RETURN_NONE;
+}
+)");
+  auto cleared = plan_for(code);
+  REQUIRE(cleared[0].refusals.empty());
+  std::string out, error;
+  REQUIRE(apply_edits(code, cleared[0].edits, &out, &error));
+  CHECK(out.find("Py_XSETREF(st->last, Py_NewRef(a));") != std::string::npos);
+  CHECK(out.find("Py_CLEAR(st->last);") != std::string::npos);
+}
+
+TEST_CASE("fix replaces PyState_FindModule with the module at hand and drops PyState_AddModule", "[rewriter]") {
+  std::string code = R"(#include <Python.h>
+static struct PyModuleDef d;
+static PyObject *name(PyObject *Py_UNUSED(self), PyObject *Py_UNUSED(ignored)) {
+    return PyModule_GetNameObject(PyState_FindModule(&d));
+}
+static PyMethodDef methods[] = {{"name", name, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) {
+    PyObject *m = PyModule_Create(&d);
+    if (m == NULL) return NULL;
+    if (PyState_AddModule(m, &d) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+)";
+  auto plans = plan_for(code);
+  REQUIRE(plans.size() == 1);
+  REQUIRE(plans[0].refusals.empty());
+  CHECK(plans[0].repaired.count("OG302"));
+  std::string out, error;
+  REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
+  CHECK(out.find("static PyObject *name(PyObject *self, PyObject *Py_UNUSED(ignored))") != std::string::npos);
+  CHECK(out.find("return PyModule_GetNameObject(self);") != std::string::npos);
+  CHECK(out.find("PyState_") == std::string::npos);
+  CHECK(out.find("Py_DECREF(m)") == std::string::npos);
+  auto again = plan_for(out);
+  CHECK(again[0].edits.empty());
+  CHECK(again[0].refusals.empty());
+
+  auto helper = plan_for(R"(#include <Python.h>
+static struct PyModuleDef d;
+static PyObject *lookup(void) { return PyState_FindModule(&d); }
+static PyObject *name(PyObject *self, PyObject *Py_UNUSED(ignored)) { (void)self; return PyModule_GetNameObject(lookup()); }
+static PyMethodDef methods[] = {{"name", name, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) { return PyModule_Create(&d); }
+)");
+  REQUIRE(helper[0].refusals.size() == 1);
+  CHECK(helper[0].refusals[0].reason.find("PyState_FindModule in 'lookup', which has no module at hand") != std::string::npos);
+  CHECK(helper[0].edits.empty());
+}
+
+TEST_CASE("a module that declared itself free-threading ready gets Py_MOD_GIL_NOT_USED", "[rewriter]") {
+  std::string code = R"(#include <Python.h>
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) {
+    PyObject *m = PyModule_Create(&d);
+#ifdef Py_GIL_DISABLED
+    PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED);
+#endif
+    return m;
+}
+)";
+  auto plans = plan_for(code);
+  REQUIRE(plans[0].refusals.empty());
+  std::string out, error;
+  REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
+  CHECK(out.find("{Py_mod_gil, Py_MOD_GIL_NOT_USED}") != std::string::npos);
+  CHECK(out.find("Py_MOD_GIL_USED}") == std::string::npos);
 }

@@ -69,6 +69,19 @@ static int snip_exec(PyObject *m) { (void)m; configure(); return 0; }
   CHECK(f[0].notes[0].loc.line == 10);
 }
 
+TEST_CASE("OG103 reports C state whose address is kept during init, not one handed to a call", "[OG103]") {
+  auto f = findings_of("OG103", isolated_module(R"(
+static long hits;
+static long *counter;
+static long scratch;
+static void fill(long *out) { *out = 0; }
+static int snip_exec(PyObject *m) { (void)m; counter = &hits; fill(&scratch); return 0; }
+)", "    {Py_mod_exec, snip_exec},\n"));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].symbol == "hits");
+  CHECK(f[0].message.find("reachable through a pointer kept in 'snip_exec'") != std::string::npos);
+}
+
 TEST_CASE("OG104 reports PyDateTime_IMPORT's capsule global", "[OG104]") {
   auto f = findings_of("OG104", isolated_module(R"(
 #include <datetime.h>

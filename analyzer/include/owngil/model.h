@@ -88,6 +88,12 @@ struct Call {
   bool is_python_api = false;  // declared in the Python headers
   bool arg0_is_type_of = false;  // first argument is Py_TYPE(x) (or Py_TYPE(x) cast)
   bool arg0_is_type_pointer = false;  // first argument has type PyTypeObject*
+  // Filled for PyState_* calls only, which the rewriter replaces or removes:
+  SourceRange range;      // the call as written
+  SourceRange statement;  // the statement of the enclosing block that holds it, with its `;`
+  // That statement is the call alone, or an `if` without else testing its result: removing the
+  // statement removes the call and nothing else the code needs.
+  bool statement_is_call_or_check = false;
 };
 
 struct Param {

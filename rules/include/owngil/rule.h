@@ -2,6 +2,7 @@
 #pragma once
 
 #include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct Finding {
   std::string symbol;  // what it is about (a global, a type, a function): stable across edits
   std::string module;  // the extension module it belongs to, "" when none
   bool fixable = false;  // `owngil fix` is meant to repair it (false: needs manual work)
+  // When a finding of a fixable rule is not fixable here: where and why (e.g. a use in a macro body).
+  std::optional<Note> manual_because;
 };
 
 struct RuleInfo {
