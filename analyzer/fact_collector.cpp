@@ -67,6 +67,15 @@ class Locator {
     return Lexer::getImmediateMacroName(l, sm_, lo_).str();
   }
 
+  // The name of the outermost macro invocation that `l` is part of (`PyObject_New` for a
+  // use spelled in its arguments).
+  std::string outermost_macro_name(SourceLocation l) {
+    SourceLocation start = sm_.getExpansionRange(l).getBegin();
+    Token tok;
+    if (Lexer::getRawToken(start, tok, sm_, lo_, /*IgnoreWhiteSpace=*/true)) return "";
+    return tok.is(tok::raw_identifier) ? tok.getRawIdentifier().str() : "";
+  }
+
   // The macro name spelled at `l`, if `l` is the start of a macro expansion (e.g. Py_mod_exec).
   std::string macro_at(SourceLocation l) {
     if (!l.isMacroID() || !sm_.isMacroBodyExpansion(l)) return "";
@@ -310,6 +319,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     f.is_static = !fd->isExternallyVisible();
     f.is_init = f.name.rfind("PyInit_", 0) == 0;
     f.range = where_.range(fd->getSourceRange());
+    f.return_type = fd->getReturnType().getAsString();
     if (const Stmt* body = fd->getBody()) f.body_begin = where_.offset(body->getBeginLoc()) + 1;
     if (const TypeSourceInfo* tsi = fd->getTypeSourceInfo())
       if (auto proto = tsi->getTypeLoc().getAsAdjusted<FunctionProtoTypeLoc>())
@@ -347,8 +357,13 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     Global& g = global_for(vd);
     if (vd->isThisDeclarationADefinition() == VarDecl::DeclarationOnly && !vd->isStaticLocal())
       g.redeclarations.push_back(where_.range(vd->getSourceRange(), /*with_semicolon=*/true));
-    if (vd->isThisDeclarationADefinition() != VarDecl::DeclarationOnly && !g.is_definition) {
+    // `static PyTypeObject T;` before `static PyTypeObject T = {...};` is a tentative definition:
+    // the one with the initializer is the definition, the earlier one a redeclaration.
+    bool completes_tentative = g.is_definition && !g.has_initializer && vd->getInit();
+    if (completes_tentative && g.decl.valid()) g.redeclarations.push_back(g.decl);
+    if (vd->isThisDeclarationADefinition() != VarDecl::DeclarationOnly && (!g.is_definition || completes_tentative)) {
       g.is_definition = true;
+      g.has_initializer = vd->getInit() != nullptr;
       g.loc = where_.loc(vd->getLocation());
       g.zero_initialized = !vd->getInit() || is_zero_init(vd->getInit());
       g.decl = where_.range(vd->getSourceRange(), /*with_semicolon=*/true);
@@ -397,6 +412,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     c.arg0_is_type_pointer = arg0_type_ptr;
     if (arg0_type_ptr && c.callee.find("DECREF") != std::string::npos) caller->releases_type = true;
     if (c.callee == "PyModule_GetState" || c.callee == "PyType_GetModuleState") record_state_cast(call);
+    if (c.macro.empty()) c.range = where_.range(call->getSourceRange());
     if (c.callee.rfind("PyState_", 0) == 0 && c.macro.empty()) locate_statement(call, c);
     caller->calls.push_back(std::move(c));
     return true;
@@ -406,7 +422,6 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   // The statement of the enclosing `{ }` block that holds `call`, and whether it is only the call
   // (`f(x);`) or a check of its result with no else (`if (f(x) < 0) { ... }`).
   void locate_statement(const CallExpr* call, Call& c) {
-    c.range = where_.range(call->getSourceRange());
     const Stmt* stmt = call;
     for (;;) {
       DynTypedNodeList parents = ctx_.getParents(*stmt);
@@ -496,7 +511,13 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     // it nowhere; count the macro as where the address goes.
     if (use.kind == UseKind::AddressOf && use.passed_to.empty() && address_op_ && address_op_->getOperatorLoc().isMacroID())
       use.passed_to = where_.macro_body_of(address_op_->getOperatorLoc());
+    if (use.kind == UseKind::AddressOf && address_op_ && where_.macro_body_of(address_op_->getOperatorLoc()).empty())
+      use.address_range = where_.tokens(address_op_->getOperatorLoc(), dre->getLocation());
     address_op_ = nullptr;
+    if (dre->getLocation().isMacroID() && use.macro.empty()) {
+      use.in_macro_call = where_.outermost_macro_name(dre->getLocation());
+      use.macro_call_range = where_.range(clang::SourceRange(dre->getLocation(), dre->getLocation()));
+    }
     g.uses.push_back(std::move(use));
   }
 
@@ -696,6 +717,29 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     else if (rec == "PyType_Spec") record_type_spec(vd, list);
     else if (rec == "PyMethodDef" && vd->getType()->isArrayType()) record_method_table(vd, list);
     else if (rec == "_typeobject" && !vd->getType()->isArrayType()) record_static_type(vd, list);
+    else if (is_sub_table(rec) && !vd->getType()->isArrayType()) record_sub_table(vd, list, rec);
+  }
+
+  static bool is_sub_table(const std::string& rec) {
+    return rec == "PyNumberMethods" || rec == "PySequenceMethods" || rec == "PyMappingMethods" ||
+           rec == "PyAsyncMethods" || rec == "PyBufferProcs";
+  }
+
+  void record_sub_table(const VarDecl* vd, const InitListExpr* list, const std::string& kind) {
+    SubTable t;
+    t.name = vd->getNameAsString();
+    t.kind = kind;
+    t.loc = where_.loc(vd->getLocation());
+    const RecordDecl* rd = record_of(list->getType());
+    unsigned i = 0;
+    for (const FieldDecl* f : rd->fields()) {
+      if (i >= list->getNumInits()) break;
+      const Expr* value = list->getInit(i++);
+      if (is_zero(ctx_, value)) continue;
+      t.fields.push_back({f->getName().str(), value_text(value), where_.loc(value->getBeginLoc()),
+                          where_.text(value->getSourceRange())});
+    }
+    facts_.sub_tables.push_back(std::move(t));
   }
 
   // The initializer of field `name` in a struct initializer, or null.
@@ -824,6 +868,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         field.field = f->getName().str();
         field.value = value_text(value);
         field.loc = where_.loc(value->getBeginLoc());
+        field.text = where_.text(value->getSourceRange());
         if (field.field == "tp_name") t.tp_name = string_literal(value);
         if (field.field == "tp_flags")
           if (auto v = constant(ctx_, value)) t.flags = static_cast<unsigned long long>(*v);

@@ -74,6 +74,7 @@ void merge_into(Model& model, Model&& unit) {
   append_unique(model.type_slot_tables, std::move(unit.type_slot_tables), by_loc_name);
   append_unique(model.method_tables, std::move(unit.method_tables), by_loc_name);
   append_unique(model.static_types, std::move(unit.static_types), by_loc_name);
+  append_unique(model.sub_tables, std::move(unit.sub_tables), by_loc_name);
   append_unique(model.type_specs, std::move(unit.type_specs), by_loc_name);
   append_unique(model.state_structs, std::move(unit.state_structs), by_loc_name);
   append_unique(model.suppressions, std::move(unit.suppressions),

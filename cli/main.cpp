@@ -282,6 +282,7 @@ int run_fix(FixFlags f) {
 
   bool refused = false;
   std::map<std::string, std::pair<std::string, std::string>> changed;  // file -> (before, after)
+  std::map<std::string, std::string> created;                          // new file -> its text
   for (ModulePlan& plan : plans) {
     std::map<std::string, std::vector<Edit>> by_file;
     for (const Edit& e : plan.edits) by_file[e.file].push_back(e);
@@ -306,6 +307,20 @@ int run_fix(FixFlags f) {
     for (const std::string& r : plan.repaired) repaired += (repaired.empty() ? "" : ", ") + r;
     std::cerr << "module '" << plan.module << "': ported (" << repaired << ")\n";
     for (auto& [file, after] : results) changed[file] = {reader(file), after};
+    for (auto& [file, content] : plan.new_files)
+      if (in_tree(file)) created[file] = content;
+  }
+  for (auto& [file, content] : created) {
+    if (changed.count(file)) continue;
+    if (f.write) {
+      std::string error;
+      if (!write_atomically(model.root + "/" + file, content, &error)) {
+        std::cerr << "owngil: error: " << error << '\n';
+        return kExitError;
+      }
+    } else {
+      std::cout << unified_diff(file, "", content, /*new_file=*/true);
+    }
   }
   for (auto& [file, texts] : changed) {
     if (f.write) {
@@ -318,7 +333,8 @@ int run_fix(FixFlags f) {
       std::cout << unified_diff(file, texts.first, texts.second);
     }
   }
-  if (f.write && !changed.empty()) std::cerr << "owngil: wrote " << changed.size() << " file(s)\n";
+  if (f.write && changed.size() + created.size() > 0)
+    std::cerr << "owngil: wrote " << changed.size() + created.size() << " file(s)\n";
   return refused ? kExitFindings : kExitClean;
 }
 

@@ -108,13 +108,13 @@ void emit_line(std::ostringstream& out, char tag, const std::string& line) {
 
 }  // namespace
 
-std::string unified_diff(const std::string& path, const std::string& before, const std::string& after) {
+std::string unified_diff(const std::string& path, const std::string& before, const std::string& after, bool new_file) {
   if (before == after) return "";
   std::vector<std::string> a = split_lines(before), b = split_lines(after);
   std::vector<Change> changes = line_changes(a, b);
   const size_t context = 3;
   std::ostringstream out;
-  out << "--- a/" << path << "\n+++ b/" << path << "\n";
+  out << (new_file ? "--- /dev/null" : "--- a/" + path) << "\n+++ b/" << path << "\n";
   for (size_t c = 0; c < changes.size();) {
     // Group changes whose contexts touch into one hunk.
     size_t last = c;

@@ -5,13 +5,17 @@
 #include <cstring>
 #include <map>
 
+#include "heap_types.h"
 #include "owngil/rewriter.h"
 
 namespace owngil {
+
+extern const char* const kCompatHeader;  // runtime/include/owngil_compat.h, embedded at build time
+
 namespace {
 
-const std::set<std::string> kImplemented = {"OG001", "OG002", "OG003", "OG101", "OG102", "OG103", "OG302"};
-const std::set<std::string> kStateRules = {"OG101", "OG102", "OG103"};
+const std::set<std::string> kImplemented = {"OG001", "OG002", "OG003", "OG101", "OG102", "OG103", "OG201", "OG302"};
+const std::set<std::string> kStateRules = {"OG101", "OG102", "OG103", "OG201"};
 constexpr int kModMultipleInterpretersSlot = 3, kModGilSlot = 4;
 const std::vector<std::string> kDefFields = {"m_base",  "m_name",     "m_doc",   "m_size", "m_methods",
                                              "m_slots", "m_traverse", "m_clear", "m_free"};
@@ -68,6 +72,7 @@ class ModulePorter {
       return (rules.empty() || rules.count(rule)) &&
              std::any_of(mine.begin(), mine.end(), [&](const Finding* f) { return f->rule == rule; });
     };
+    init_module_param_ = exec_parameter_name(*init);
     std::vector<const Global*> state = state_globals(mine, rules);
     size_rule_ = wanted("OG003") ? "OG003" : "OG101";
     if (!state.empty()) move_into_state(state, *init, *def);
@@ -78,6 +83,7 @@ class ModulePorter {
     set_def_fields(*def);
     if (!plan_.refusals.empty()) plan_.edits.clear();
     drop_redundant_edits();
+    take_blank_line_after_removed_runs();
     return plan_;
   }
 
@@ -114,13 +120,14 @@ class ModulePorter {
   }
 
   // A name for new code that nothing in the tree uses yet.
+  bool name_taken(const std::string& n) const {
+    return model_.function(n) != nullptr ||
+           std::any_of(model_.globals.begin(), model_.globals.end(), [&](const Global& g) { return g.name == n; });
+  }
+
   std::string fresh_name(const std::string& wanted) {
-    auto taken = [&](const std::string& n) {
-      return model_.function(n) != nullptr ||
-             std::any_of(model_.globals.begin(), model_.globals.end(), [&](const Global& g) { return g.name == n; });
-    };
     std::string name = wanted;
-    for (int i = 2; taken(name); ++i) name = wanted + "_" + std::to_string(i);
+    for (int i = 2; name_taken(name); ++i) name = wanted + "_" + std::to_string(i);
     return name;
   }
 
@@ -180,10 +187,11 @@ class ModulePorter {
     std::string head = src.substr(init.head.begin, init.head.end - init.head.begin);
     size_t keep = head.find_last_not_of(" \t\r\n") + 1;  // the space or newline before `{` stays
     bool module_used = !init.module_variable.empty() || init_needs_state_;
-    std::string param = module_used ? "PyObject *module" : "PyObject *Py_UNUSED(module)";
+    const std::string& module = init_module_param_;
+    std::string param = module_used ? "PyObject *" + module : "PyObject *Py_UNUSED(" + module + ")";
     plan_.edits.push_back({init.head.file, init.head.begin, static_cast<unsigned>(init.head.begin + keep),
                            "static int " + exec + "(" + param + ")"});
-    if (!returns_create) plan_.edits.push_back({init.create_range.file, init.create_range.begin, init.create_range.end, "module"});
+    if (!returns_create) plan_.edits.push_back({init.create_range.file, init.create_range.begin, init.create_range.end, module});
     for (const InitReturn& r : init.returns)
       plan_.edits.push_back({r.range.file, r.range.begin, r.range.end,
                              r.kind == InitReturnKind::Null ? "return -1;" : "return 0;"});
@@ -259,12 +267,15 @@ class ModulePorter {
     return out;
   }
 
+  static bool is_type(const Global& g) { return g.kind == GlobalKind::TypeObject; }
+
   static std::string member_name(const Global& g) {
     return g.storage == Storage::FunctionStatic ? g.function + "_" + g.name : g.name;
   }
 
   // `PyObject *[3]` and `x` -> `PyObject *x[3]`.
   static std::string member_declaration(const Global& g, const std::string& name) {
+    if (is_type(g)) return "PyTypeObject *" + name;  // the heap type, created in exec
     std::string type = g.type;
     size_t bracket = type.find('[');
     std::string base = bracket == std::string::npos ? type : type.substr(0, bracket);
@@ -283,7 +294,11 @@ class ModulePorter {
       if (std::string other = other_module_sharing(g->loc.file); !other.empty())
         return refuse(g->loc, "'" + g->name + "' is defined in " + g->loc.file + ", which module '" + other +
                                   "' is built from too: one module's state cannot serve both");
-      if (!g->zero_initialized) return refuse(g->loc, "'" + g->name + "' has a non-zero initializer: module state starts zeroed");
+      if (is_type(*g)) {
+        if (!prepare_heap_type(*g, globals)) return;
+      } else if (!g->zero_initialized) {
+        return refuse(g->loc, "'" + g->name + "' has a non-zero initializer: module state starts zeroed");
+      }
       if (!g->decl.valid()) return refuse(g->loc, "the declaration of '" + g->name + "' is written by a macro");
       if (g->type.find('(') != std::string::npos) return refuse(g->loc, "'" + g->name + "' has a function type");
       if (!decl_starts.insert(g->decl.begin).second) shared.insert(g->decl.begin);
@@ -292,13 +307,14 @@ class ModulePorter {
         if (module_.files.count(r.file) && r.identifiers.count(g->name))
           return refuse({r.file, r.begin_line, 1}, "'" + g->name + "' is used in an inactive #if branch, which cannot be rewritten safely");
       for (const GlobalUse& u : g->uses) {
+        if (u.function.empty() && inside_converted_type(u)) continue;  // `tp_base = &Base`: rewritten with the type
         if (u.function.empty()) return refuse(u.loc, "'" + g->name + "' is used outside any function");
         if (!u.range.valid()) return refuse(u.loc, "this use of '" + g->name + "' is written by a macro");
         if (!module_.files.count(u.loc.file)) return refuse(u.loc, "'" + g->name + "' is used outside the module's files");
         if (std::string other = other_module_sharing(u.loc.file); !other.empty())
           return refuse(u.loc, "'" + g->name + "' is used in " + u.loc.file + ", which module '" + other +
                                    "' is built from too: one module's state cannot serve both");
-        if (u.kind == UseKind::AddressOf && u.passed_to.empty())
+        if (u.kind == UseKind::AddressOf && u.passed_to.empty() && !is_type(*g))
           return refuse(u.loc, "the address of '" + g->name + "' is kept in '" + u.function +
                                    "' (stored, returned or used as a pointer): after the port it would point into "
                                    "one interpreter's state, and the rewriter cannot follow the pointer");
@@ -311,7 +327,9 @@ class ModulePorter {
 
     std::set<std::string> module_methods = module_level_functions(def);
     std::set<std::string> execs = exec_functions(init, def);
-    auto is_entry = [&](const std::string& f) { return module_methods.count(f) || execs.count(f); };
+    auto is_entry = [&](const std::string& f) {
+      return module_methods.count(f) || execs.count(f) || type_access_.count(f);
+    };
 
     // Helpers that need the state make their callers need it too.
     std::set<std::string> needs = direct;
@@ -342,7 +360,9 @@ class ModulePorter {
       if (!f) return refuse(init.loc, "'" + name + "' needs the module state but is not defined in the module's files");
       files.insert(f->loc.file);
       FileStyle st = style_of(f->loc.file, text(f->loc.file));
-      if (is_entry(name)) {
+      if (type_access_.count(name) && !module_methods.count(name) && !execs.count(name)) {
+        if (!fetch_state_from_type(*f, type_access_.at(name), var, state_type, st)) return;
+      } else if (is_entry(name)) {
         if (!fetch_state_at_start(*f, execs.count(name) > 0 && name == init.name, var, getter, state_type, st)) return;
       } else if (!pass_state_as_parameter(*f, var, state_type)) {
         return;
@@ -376,10 +396,18 @@ class ModulePorter {
     std::string block = "typedef struct {\n";
     for (const Global* g : globals) {
       block += st.indent + member_declaration(*g, member_name(*g)) + ";\n";
-      if (g->kind == GlobalKind::ObjectPointer) objects.push_back(g);
+      if (g->kind == GlobalKind::ObjectPointer || is_type(*g)) objects.push_back(g);
     }
     block += "} " + state_type + ";\n\nstatic inline " + state_type + " *" + getter + "(PyObject *module)\n{\n" + st.indent +
              "return (" + state_type + " *)PyModule_GetState(module);\n}\n\n";
+    if (!types_.empty()) {
+      bool def_comes_later = def.decl.file != struct_file || def.decl.begin > first;
+      if (def_comes_later && uses_type_lookup_) block = "static struct PyModuleDef " + def.name + ";\n\n" + block;
+      block += type_helpers(state_type, getter, def, st);
+      for (const Global* g : globals)
+        if (is_type(*g)) include_compat_header(g->loc.file);
+      include_compat_header(struct_file);
+    }
     if (!objects.empty()) {
       if (!def.traverse.empty() || !def.clear.empty() || !def.free.empty())
         return refuse(def.loc, "'" + def.name + "' already has m_traverse/m_clear/m_free: merging is not done automatically");
@@ -401,11 +429,302 @@ class ModulePorter {
     insert(struct_file, static_cast<unsigned>(line_start(src, first)), block, "OG101");
 
     for (const Global* g : globals) {
+      if (is_type(*g)) {
+        if (!rewrite_type(*g, var, init, execs)) return;
+        continue;
+      }
       remove_statement(g->decl);
       for (const SourceRange& r : g->redeclarations) remove_statement(r);
       for (const GlobalUse& u : g->uses) plan_.edits.push_back({u.range.file, u.range.begin, u.range.end, var + "->" + member_name(*g)});
       plan_.repaired.insert(g->storage == Storage::FunctionStatic ? "OG102" : g->kind == GlobalKind::ObjectPointer ? "OG101" : "OG103");
     }
+  }
+
+  // ---- OG201: static types into heap types --------------------------------------------------
+
+  const StaticType* static_type_of(const Global& g) const {
+    for (const StaticType& t : model_.static_types)
+      if (t.name == g.name && t.loc.file == g.loc.file) return &t;
+    return nullptr;
+  }
+
+  // Checks that the type can be converted and works out its heap-type text; records which of its
+  // functions reach the state through the type.
+  bool prepare_heap_type(const Global& g, const std::vector<const Global*>& globals) {
+    const StaticType* t = static_type_of(g);
+    auto fail = [&](const SourceLoc& loc, const std::string& why) {
+      refuse(loc, why);
+      return false;
+    };
+    if (!t) return fail(g.loc, "cannot find the definition of static type '" + g.name + "'");
+    FileStyle st = style_of(g.loc.file, text(g.loc.file));
+    if (st.cxx) return fail(g.loc, "static type '" + g.name + "' is in a C++ file: converting those is not done yet");
+    if (!t->initialized) {
+      bool struct_sequence = std::any_of(g.uses.begin(), g.uses.end(),
+                                         [](const GlobalUse& u) { return u.passed_to == "PyStructSequence_InitType2"; });
+      if (!struct_sequence)
+        return fail(g.loc, "static type '" + g.name + "' is filled in at run time, not by an initializer: convert it by hand");
+      types_[g.name] = HeapTypeText{};
+      return true;
+    }
+    std::set<std::string> module_types;
+    for (const Global* other : globals)
+      if (is_type(*other)) module_types.insert(other->name);
+    HeapTypeText h = heap_type_text(model_, *t, module_types, st.indent, [&](const std::string& n) { return name_taken(n); });
+    if (!h.refusal.empty()) return fail(h.refusal_loc, h.refusal);
+    for (const auto& [function, access] : type_functions(model_, *t)) type_access_.emplace(function, access);
+    types_[g.name] = h;
+    return true;
+  }
+
+  // A use in the initializer of a type that is converted too (`.tp_base = &Base`).
+  bool inside_converted_type(const GlobalUse& u) const {
+    for (const Global& g : model_.globals)
+      if (is_type(g) && g.decl.file == u.range.file && g.decl.begin <= u.range.begin && u.range.end <= g.decl.end &&
+          static_type_of(g))
+        return true;
+    return false;
+  }
+
+  static std::string failure_value(const std::string& return_type) {
+    if (return_type.find('*') != std::string::npos) return "NULL";
+    static const std::set<std::string> integers = {"int", "long", "Py_ssize_t", "Py_hash_t", "long long"};
+    return integers.count(return_type) ? "-1" : "";
+  }
+
+  // Slots, methods and getters of a converted type find their module through the type, walking
+  // the MRO (PyType_GetModuleByDef), so instances of Python subclasses work too.
+  bool fetch_state_from_type(const Function& f, TypeAccess access, const std::string& var, const std::string& state_type,
+                             const FileStyle& st) {
+    std::string fail = failure_value(f.return_type);
+    if (fail.empty()) {
+      refuse(f.loc, "'" + f.name + "' needs the module state but returns " + f.return_type +
+                        ": it could not report that the state is missing");
+      return false;
+    }
+    std::string self = module_parameter(f, "OG201");
+    if (self.empty() || !f.body_begin) {
+      refuse(f.loc, "cannot find the first parameter of '" + f.name + "'");
+      return false;
+    }
+    std::string fetch;
+    uses_type_lookup_ = true;
+    if (access == TypeAccess::Either) {
+      if (f.params.size() < 2 || f.params[1].name.empty()) {
+        refuse(f.loc, "cannot find the second operand of '" + f.name + "'");
+        return false;
+      }
+      uses_operand_lookup_ = true;
+      fetch = helper("state_of_operands") + "(" + self + ", " + f.params[1].name + ")";
+    } else {
+      fetch = helper("state_of_type") + "(" + (access == TypeAccess::TypeParam ? self : "Py_TYPE(" + self + ")") + ")";
+    }
+    const std::string& in = st.indent;
+    insert(f.range.file, f.body_begin,
+           "\n" + in + state_type + " *" + var + " = " + fetch + ";\n" + in + "if (" + var + " == NULL) {\n" + in + in +
+               "return " + fail + ";\n" + in + "}",
+           "OG201");
+    return true;
+  }
+
+  // Names of the functions generated for types, fresh in the tree, one per kind.
+  std::string helper(const std::string& kind) {
+    auto it = helpers_.find(kind);
+    if (it == helpers_.end()) it = helpers_.emplace(kind, fresh_name(module_.name + "_" + kind)).first;
+    return it->second;
+  }
+
+  std::string type_helpers(const std::string& state_type, const std::string& getter, const ModuleDef& def,
+                           const FileStyle& st) {
+    const std::string& in = st.indent;
+    std::string out;
+    if (uses_type_lookup_)
+      out += "static inline " + state_type + " *" + helper("state_of_type") + "(PyTypeObject *type)\n{\n" + in +
+             "PyObject *module = PyType_GetModuleByDef(type, &" + def.name + ");\n" + in +
+             "return module == NULL ? NULL : " + getter + "(module);\n}\n\n";
+    if (uses_operand_lookup_)
+      out += "/* A binary operator gets the instance on either side. */\nstatic inline " + state_type + " *" +
+             helper("state_of_operands") + "(PyObject *a, PyObject *b)\n{\n" + in + state_type + " *st = " +
+             helper("state_of_type") + "(Py_TYPE(a));\n" + in + "if (st == NULL) {\n" + in + in + "PyErr_Clear();\n" + in +
+             in + "st = " + helper("state_of_type") + "(Py_TYPE(b));\n" + in + "}\n" + in + "return st;\n}\n\n";
+    bool classes = false, sequences = false;
+    for (const auto& [name, h] : types_) (h.spec.empty() ? sequences : classes) = true;
+    if (classes)
+      out += "static int " + helper("create_type") +
+             "(PyObject *module, PyType_Spec *spec, PyTypeObject *base, PyTypeObject **type)\n{\n" + in +
+             "*type = (PyTypeObject *)PyType_FromModuleAndSpec(module, spec, (PyObject *)base);\n" + in +
+             "return *type == NULL ? -1 : 0;\n}\n\n";
+    if (sequences)
+      out += "static int " + helper("create_struct_sequence") +
+             "(PyStructSequence_Desc *desc, PyTypeObject **type)\n{\n" + in + "*type = PyStructSequence_NewType(desc);\n" +
+             in + "return *type == NULL ? -1 : 0;\n}\n\n";
+    return out;
+  }
+
+  // The definition becomes a spec; PyType_Ready becomes creation into the state; `&T` becomes
+  // the state's type pointer.
+  bool rewrite_type(const Global& g, const std::string& var, const InitFunction& init, const std::set<std::string>& execs) {
+    const HeapTypeText& h = types_.at(g.name);
+    const StaticType* t = static_type_of(g);
+    if (t->initialized) {
+      replace(g.decl, h.definition, "OG201");
+      for (const std::string& table : h.sub_tables)
+        for (const Global& sub : model_.globals)
+          if (sub.name == table && sub.loc.file == g.loc.file && sub.decl.valid() && removed_tables_.insert(table).second)
+            remove_statement(sub.decl);
+      if (!adjust_for_heap_type(*t, h)) return false;
+    } else {
+      remove_statement(g.decl);
+    }
+    for (const SourceRange& r : g.redeclarations) remove_statement(r);
+    for (const GlobalUse& u : g.uses) {
+      if (u.function.empty()) continue;  // in another converted type's initializer
+      if (u.passed_to == "PyType_Ready" || u.passed_to == "PyStructSequence_InitType2") {
+        if (!create_type_at(u, g, h, var, init, execs)) return false;
+        continue;
+      }
+      if (u.kind != UseKind::AddressOf && execs.count(u.function)) {
+        refuse(u.loc, "'" + g.name + "' is read in '" + u.function + "', where its heap type may not exist yet: port this use by hand");
+        return false;
+      }
+      if (u.kind != UseKind::AddressOf) {
+        replace(u.range, "(*" + var + "->" + g.name + ")", "OG201");
+        continue;
+      }
+      if (!u.address_range.valid()) {
+        refuse(u.loc, "this use of '&" + g.name + "' is written by a macro");
+        return false;
+      }
+      replace(u.address_range, var + "->" + g.name, "OG201");
+      if (h.adds_gc && !use_gc_allocator(u)) return false;
+    }
+    return true;
+  }
+
+  // `PyType_Ready(&T)` in the exec function -> `create_type(module, &T_spec, base, &st->T)`.
+  bool create_type_at(const GlobalUse& u, const Global& g, const HeapTypeText& h, const std::string& var,
+                      const InitFunction& init, const std::set<std::string>& execs) {
+    const Function* f = module_function(u.function);
+    const Call* call = nullptr;
+    if (f)
+      for (const Call& c : f->calls)
+        if (c.callee == u.passed_to && c.range.valid() && c.range.file == u.range.file && c.range.begin <= u.range.begin &&
+            u.range.end <= c.range.end)
+          call = &c;
+    if (!f || !execs.count(f->name)) {
+      refuse(u.loc, "'" + g.name + "' is readied in '" + u.function + "', not in the module's init or exec function: "
+                        "create the type there by hand");
+      return false;
+    }
+    if (!call) {
+      refuse(u.loc, "this call readying '" + g.name + "' is written by a macro");
+      return false;
+    }
+    std::string module = f->name == init.name && init.style == InitStyle::SinglePhase ? init_module_param_ : module_parameter(*f, "OG201");
+    std::string slot = "&" + var + "->" + g.name;
+    if (h.spec.empty()) {  // PyStructSequence_InitType2(&T, desc)
+      const std::string& src = text(call->range.file);
+      std::string args = src.substr(call->args_begin, call->range.end - 1 - call->args_begin);
+      size_t comma = args.find(',');
+      if (comma == std::string::npos) {
+        refuse(u.loc, "cannot read the description argument of this call");
+        return false;
+      }
+      std::string desc = args.substr(comma + 1);
+      desc.erase(0, desc.find_first_not_of(" \t\n"));
+      replace(call->range, helper("create_struct_sequence") + "(" + desc + ", " + slot + ")", "OG201");
+      return true;
+    }
+    std::string base = h.module_base.empty() ? "NULL" : var + "->" + h.module_base;
+    replace(call->range, helper("create_type") + "(" + module + ", &" + h.spec + ", " + base + ", " + slot + ")", "OG201");
+    return true;
+  }
+
+  // A type that becomes GC-tracked needs its objects allocated with the GC header.
+  bool use_gc_allocator(const GlobalUse& u) {
+    static const std::map<std::string, std::string> gc_versions = {{"PyObject_New", "PyObject_GC_New"},
+                                                                   {"PyObject_NEW", "PyObject_GC_New"},
+                                                                   {"PyObject_NewVar", "PyObject_GC_NewVar"},
+                                                                   {"PyObject_NEW_VAR", "PyObject_GC_NewVar"}};
+    auto it = gc_versions.find(u.in_macro_call);
+    if (it == gc_versions.end()) return true;
+    const SourceRange& r = u.macro_call_range;
+    if (!r.valid() || text(r.file).compare(r.begin, it->first.size(), it->first) != 0) {
+      refuse(u.loc, "cannot find the " + it->first + " call to make it allocate a GC object");
+      return false;
+    }
+    replace({r.file, r.begin, static_cast<unsigned>(r.begin + it->first.size())}, it->second, "OG201");
+    return true;
+  }
+
+  // Instances of a heap type own a reference to it: tp_dealloc releases it, tp_traverse visits it,
+  // and a type that becomes GC-tracked stops being tracked before it is torn down.
+  bool adjust_for_heap_type(const StaticType& t, const HeapTypeText& h) {
+    FileStyle st = style_of(t.loc.file, text(t.loc.file));
+    const std::string& in = st.indent;
+    if (const Function* f = h.traverse.empty() ? nullptr : model_.function(h.traverse, t.loc.file); f && !f->visits_type) {
+      std::string self = f->params.empty() ? "" : f->params[0].name;
+      if (self.empty() || self.rfind("_unused_", 0) == 0 || !f->body_begin) {
+        refuse(f->loc, "cannot find the object parameter of '" + f->name + "'");
+        return false;
+      }
+      insert(f->range.file, f->body_begin, "\n" + in + "Py_VISIT(Py_TYPE(" + self + "));", "OG201");
+    }
+    const Function* f = h.dealloc.empty() ? nullptr : model_.function(h.dealloc, t.loc.file);
+    if (!f || f->releases_type) return true;
+    const std::string& src = text(f->range.file);
+    std::string body = src.substr(f->body_begin, f->range.end - f->body_begin);
+    std::string self = f->params.empty() ? "" : f->params[0].name;
+    if (self.empty() || !f->body_begin || src[f->range.end - 1] != '}') {
+      refuse(f->loc, "cannot find the object parameter or the body of '" + f->name + "'");
+      return false;
+    }
+    if (body.find("return") != std::string::npos) {
+      refuse(f->loc, "'" + f->name + "' returns early: release the heap type (Py_DECREF(Py_TYPE(self))) by hand");
+      return false;
+    }
+    if (h.adds_gc && std::any_of(f->calls.begin(), f->calls.end(), [](const Call& c) {
+          return c.callee == "PyObject_Free" || c.callee == "PyObject_Del";
+        })) {
+      refuse(f->loc, "'" + f->name + "' frees the object with PyObject_Del/PyObject_Free: a GC type needs "
+                     "Py_TYPE(self)->tp_free(self)");
+      return false;
+    }
+    std::string tp = f->locals.count("tp") ? "self_type" : "tp";
+    insert(f->range.file, f->body_begin,
+           "\n" + in + "PyTypeObject *" + tp + " = Py_TYPE(" + self + ");" +
+               (h.adds_gc ? "\n" + in + "PyObject_GC_UnTrack(" + self + ");" : ""),
+           "OG201");
+    size_t close = f->range.end - 1, start = line_start(src, close);
+    if (only_whitespace(src, start, close))
+      insert(f->range.file, static_cast<unsigned>(start), in + "Py_DECREF(" + tp + ");\n", "OG201");
+    else
+      insert(f->range.file, static_cast<unsigned>(close), " Py_DECREF(" + tp + "); ", "OG201");
+    return true;
+  }
+
+  // Ported types use what owngil_compat.h provides on older Pythons: the file includes it right
+  // after <Python.h>, and the header is added beside it unless the tree has one.
+  void include_compat_header(const std::string& file) {
+    if (!compat_included_.insert(file).second) return;
+    const std::string& src = text(file);
+    if (src.find("owngil_compat.h") != std::string::npos) return;
+    size_t dir_end = file.find_last_of('/');
+    std::string header = (dir_end == std::string::npos ? "" : file.substr(0, dir_end + 1)) + "owngil_compat.h";
+    if (read_(header).empty()) plan_.new_files[header] = kCompatHeader;
+    size_t at = std::string::npos;
+    for (size_t pos = 0; pos < src.size();) {
+      size_t nl = src.find('\n', pos);
+      std::string line = src.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+      if (line.find("#include") != std::string::npos && line.find("Python.h") != std::string::npos) {
+        at = nl == std::string::npos ? src.size() : nl + 1;
+        break;
+      }
+      if (nl == std::string::npos) break;
+      pos = nl + 1;
+    }
+    if (at == std::string::npos) return refuse({file, 1, 1}, "cannot find where " + file + " includes <Python.h>, to include owngil_compat.h after it");
+    insert(file, static_cast<unsigned>(at), "#include \"owngil_compat.h\"\n", "OG201");
   }
 
   // A module spread over files needs its state type in a header that every one of them includes:
@@ -451,6 +770,15 @@ class ModulePorter {
     return nullptr;
   }
 
+  // What the exec function made of PyInit calls its module: `module`, unless PyInit has a local
+  // of that name (often the module it creates), which would shadow it.
+  std::string exec_parameter_name(const InitFunction& init) const {
+    const Function* f = model_.function(init.name);
+    std::string name = "module";
+    for (int i = 2; f && f->locals.count(name); ++i) name = "module_" + std::to_string(i);
+    return name;
+  }
+
   // The functions that fill the module: its Py_mod_exec functions, and PyInit when it will become one.
   std::set<std::string> exec_functions(const InitFunction& init, const ModuleDef& def) {
     std::set<std::string> execs;
@@ -472,7 +800,7 @@ class ModulePorter {
   // `st = get_state(module)` as the first statement.
   bool fetch_state_at_start(const Function& f, bool is_converted_init, const std::string& var, const std::string& getter,
                             const std::string& state_type, const FileStyle& st) {
-    std::string module_param = is_converted_init ? "module" : module_parameter(f, "OG101");
+    std::string module_param = is_converted_init ? init_module_param_ : module_parameter(f, "OG101");
     if (module_param.empty() || !f.body_begin) {
       refuse(f.loc, "cannot find the module parameter of '" + f.name + "'");
       return false;
@@ -520,7 +848,7 @@ class ModulePorter {
           remove_statement(c.statement);
           plan_.repaired.insert("OG302");
         } else if (c.callee == "PyState_FindModule" && (methods.count(f.name) || execs.count(f.name))) {
-          std::string module = converted_init ? (init.module_variable.empty() ? "module" : init.module_variable)
+          std::string module = converted_init ? (init.module_variable.empty() ? init_module_param_ : init.module_variable)
                                               : module_parameter(f, "OG302");
           if (module.empty()) return refuse(f.loc, "cannot find the module parameter of '" + f.name + "'");
           if (converted_init && init.module_variable.empty()) init_needs_state_ = true;
@@ -530,6 +858,32 @@ class ModulePorter {
                                    "', which has no module at hand: pass the module or its state to it by hand");
         }
       }
+    }
+  }
+
+  // Lines removed one after another (`static PyTypeObject A;` then B, C) between two blank lines
+  // would leave both blank lines: the run takes the one after it, as a single removal does.
+  void take_blank_line_after_removed_runs() {
+    std::vector<Edit*> removals;
+    for (Edit& e : plan_.edits)
+      if (e.text.empty() && e.end > e.begin) removals.push_back(&e);
+    std::sort(removals.begin(), removals.end(), [](const Edit* a, const Edit* b) {
+      return a->file != b->file ? a->file < b->file : a->begin < b->begin;
+    });
+    for (size_t i = 0; i < removals.size();) {
+      size_t j = i;
+      while (j + 1 < removals.size() && removals[j + 1]->file == removals[i]->file && removals[j + 1]->begin == removals[j]->end) ++j;
+      const std::string& src = text(removals[i]->file);
+      unsigned begin = removals[i]->begin, end = removals[j]->end;
+      bool whole_lines = begin == line_start(src, begin) && end > 0 && src[end - 1] == '\n';
+      bool blank_before = begin >= 2 && src[begin - 1] == '\n' && src[begin - 2] == '\n';
+      bool blank_after = end < src.size() && src[end] == '\n';
+      bool ends_with_blank = end >= 2 && src[end - 2] == '\n';  // the last removal took a blank line already
+      bool edit_there = std::any_of(plan_.edits.begin(), plan_.edits.end(), [&](const Edit& e) {
+        return e.file == removals[i]->file && e.begin == end;
+      });
+      if (j > i && whole_lines && blank_before && blank_after && !ends_with_blank && !edit_there) removals[j]->end++;
+      i = j + 1;
     }
   }
 
@@ -657,9 +1011,15 @@ class ModulePorter {
     std::string field, value, rule;
   };
   std::vector<DefField> def_fields_;  // PyModuleDef fields to set, and the rule each repairs
-  bool init_needs_state_ = false;  // the converted init uses its module parameter
+  bool init_needs_state_ = false;
+  std::string init_module_param_ = "module";  // the converted init uses its module parameter
   std::map<std::string, std::string> module_params_;
-  std::map<std::string, std::string> reached_through_;  // function -> "uses 'g'" or "calls 'helper'"  // function key -> its module parameter's name
+  std::map<std::string, std::string> reached_through_;
+  std::map<std::string, HeapTypeText> types_;          // static type -> its heap-type text
+  std::map<std::string, TypeAccess> type_access_;      // functions of converted types -> how they find the type
+  std::map<std::string, std::string> helpers_;         // generated helper kind -> its name
+  std::set<std::string> removed_tables_, compat_included_;
+  bool uses_type_lookup_ = false, uses_operand_lookup_ = false;  // function -> "uses 'g'" or "calls 'helper'"  // function key -> its module parameter's name
   std::string size_rule_;
 };
 

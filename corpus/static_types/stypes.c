@@ -86,7 +86,7 @@ static struct PyModuleDef stypes_module = {
 
 PyMODINIT_FUNC PyInit_stypes(void) {
     if (PyType_Ready(&PointType) < 0) return NULL;
-    if (PairType.tp_name == NULL && PyStructSequence_InitType2(&PairType, &pair_desc) < 0) return NULL;
+    if (PyStructSequence_InitType2(&PairType, &pair_desc) < 0) return NULL;
     PyObject *m = PyModule_Create(&stypes_module);
     if (m == NULL) return NULL;
     if (PyModule_AddObjectRef(m, "Point", (PyObject *)&PointType) < 0 ||

@@ -308,15 +308,28 @@ class Fix(TreeCase):
         self.assertEqual(run("check", "--no-config", case).returncode, 0)
 
     def test_write_ports_one_module_and_leaves_the_refused_one(self):
-        plain, stypes = self.copy_case("single_phase_plain"), self.copy_case("static_types")
-        before = (stypes / "stypes.c").read_text()
+        plain, heap = self.copy_case("single_phase_plain"), self.copy_case("heap_type_issues")
+        before = (heap / "heaptypes.c").read_text()
         r = run("fix", "--no-config", "--write", self.tmp)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("module 'stypes': not touched", r.stderr)
-        self.assertIn("static_types/stypes.c:48:21: OG201", r.stderr)
+        self.assertIn("module 'heaptypes': not touched", r.stderr)
+        self.assertIn("heap_type_issues/heaptypes.c:33:14: OG202", r.stderr)
         self.assertIn("module 'plain': ported", r.stderr)
-        self.assertEqual((stypes / "stypes.c").read_text(), before)
+        self.assertEqual((heap / "heaptypes.c").read_text(), before)
         self.assertIn("plain_exec", (plain / "plain.c").read_text())
+
+    def test_type_port_adds_the_compat_header_once(self):
+        case = self.copy_case("static_types")
+        r = run("fix", "--no-config", case)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("--- /dev/null\n+++ b/owngil_compat.h\n@@ -0,0 +1,"))
+        self.assertFalse((case / "owngil_compat.h").exists())
+        r = run("fix", "--no-config", "--write", case)
+        self.assertIn("wrote 2 file(s)", r.stderr)
+        self.assertIn("OWNGIL_COMPAT_VERSION", (case / "owngil_compat.h").read_text())
+        self.assertEqual((case / "stypes.c").read_text().count('#include "owngil_compat.h"'), 1)
+        self.assertEqual(run("fix", "--no-config", case).stdout, "")
+        self.assertEqual(run("check", "--no-config", case).returncode, 0)
 
     def test_rules_option_limits_repairs(self):
         case = self.copy_case("single_phase_plain")

@@ -70,11 +70,12 @@ PyMODINIT_FUNC PyInit_m(void) {
 
 TEST_CASE("fix plan refuses: other blockers, a module made in a helper, odd returns", "[rewriter]") {
   auto with_type = plan_for(R"(#include <Python.h>
-static PyTypeObject T = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.T"};
-static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, NULL, NULL, NULL, NULL, NULL};
-PyMODINIT_FUNC PyInit_m(void) { if (PyType_Ready(&T) < 0) return NULL; return PyModule_Create(&d); })");
-  REQUIRE(with_type[0].refusals.size() == 1);
-  CHECK(with_type[0].refusals[0].reason.find("OG201 is not repaired automatically yet") == 0);
+static PyObject *take(PyObject *self, PyObject *arg) { (void)self; return Py_NewRef(arg); }
+static PyMethodDef methods[] = {{"take", take, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) { PyGILState_STATE g = PyGILState_Ensure(); PyGILState_Release(g); return PyModule_Create(&d); })");
+  REQUIRE(with_type[0].refusals.size() == 2);
+  CHECK(with_type[0].refusals[0].reason.find("OG301 needs manual work") == 0);
   CHECK(with_type[0].edits.empty());
 
   auto helper = plan_for(R"(#include <Python.h>
@@ -258,4 +259,85 @@ PyMODINIT_FUNC PyInit_m(void) {
   REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
   CHECK(out.find("{Py_mod_gil, Py_MOD_GIL_NOT_USED}") != std::string::npos);
   CHECK(out.find("Py_MOD_GIL_USED}") == std::string::npos);
+}
+
+TEST_CASE("fix turns a static type into a heap type created in exec and kept in the state", "[rewriter][OG201]") {
+  std::string code = R"(#include <Python.h>
+typedef struct { PyObject_HEAD long v; } Obj;
+static PyTypeObject T;
+static PyObject *obj_neg(PyObject *self) {
+    Obj *r = PyObject_New(Obj, &T);
+    if (r) r->v = -((Obj *)self)->v;
+    return (PyObject *)r;
+}
+static void obj_dealloc(PyObject *self) {
+    Py_TYPE(self)->tp_free(self);
+}
+static PyNumberMethods obj_as_number = {.nb_negative = obj_neg};
+static PyTypeObject T = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "m.T",
+    .tp_basicsize = sizeof(Obj),
+    .tp_dealloc = obj_dealloc,
+    .tp_as_number = &obj_as_number,
+};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) {
+    if (PyType_Ready(&T) < 0) return NULL;
+    PyObject *m = PyModule_Create(&d);
+    if (m == NULL) return NULL;
+    if (PyModule_AddObjectRef(m, "T", (PyObject *)&T) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+)";
+  auto plans = plan_for(code);
+  REQUIRE(plans.size() == 1);
+  REQUIRE(plans[0].refusals.empty());
+  CHECK(plans[0].repaired.count("OG201"));
+  std::string out, error;
+  REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
+  CHECK(out.find("static PyTypeObject T") == std::string::npos);
+  CHECK(out.find("static PyNumberMethods") == std::string::npos);  // folded into the slots
+  CHECK(out.find("{Py_nb_negative, obj_neg},") != std::string::npos);
+  CHECK(out.find("{Py_tp_dealloc, obj_dealloc},") != std::string::npos);
+  // Not GC before: becomes GC, with a traverse that visits the type and GC allocation.
+  CHECK(out.find(".flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE | "
+                 "Py_TPFLAGS_DISALLOW_INSTANTIATION") != std::string::npos);
+  CHECK(out.find("Py_VISIT(Py_TYPE(self));") != std::string::npos);
+  CHECK(out.find("PyObject_GC_New(Obj, st->T)") != std::string::npos);
+  CHECK(out.find("m_state *st = m_state_of_type(Py_TYPE(self));") != std::string::npos);
+  // The dealloc releases the type its instance owned.
+  CHECK(out.find("PyTypeObject *tp = Py_TYPE(self);\n    PyObject_GC_UnTrack(self);") != std::string::npos);
+  CHECK(out.find("    Py_DECREF(tp);\n}") != std::string::npos);
+  CHECK(out.find("if (m_create_type(module, &T_spec, NULL, &st->T) < 0) return -1;") != std::string::npos);
+  CHECK(out.find("(PyObject *)st->T") != std::string::npos);
+  CHECK(out.find("#include \"owngil_compat.h\"") != std::string::npos);
+  auto again = plan_for(out);
+  CHECK(again[0].edits.empty());
+  CHECK(again[0].refusals.empty());
+}
+
+TEST_CASE("fix refuses static types it cannot convert safely", "[rewriter][OG201]") {
+  auto refusal_of = [](const std::string& type_fields, const std::string& init_body) {
+    auto plans = plan_for(R"(#include <Python.h>
+#include <stddef.h>
+typedef struct { PyObject_HEAD PyObject *dict; } Obj;
+static PyTypeObject T = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.T", .tp_basicsize = sizeof(Obj), )" +
+                          type_fields + R"(};
+static int ready(void) { return PyType_Ready(&T); }
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) { )" + init_body + R"( return PyModule_Create(&d); }
+)");
+    REQUIRE(plans.size() == 1);
+    CHECK(plans[0].edits.empty());
+    return plans[0].refusals.empty() ? std::string() : plans[0].refusals[0].reason;
+  };
+  CHECK(refusal_of(".tp_dictoffset = offsetof(Obj, dict)", "if (PyType_Ready(&T) < 0) return NULL;")
+            .find("tp_dictoffset needs a member entry") != std::string::npos);
+  CHECK(refusal_of("", "if (ready() < 0) return NULL;").find("'T' is readied in 'ready'") != std::string::npos);
+  CHECK(refusal_of(".tp_version_tag = 1", "if (PyType_Ready(&T) < 0) return NULL;")
+            .find("tp_version_tag has no PyType_Slot equivalent") != std::string::npos);
 }

@@ -47,6 +47,11 @@ struct GlobalUse {
   std::string assigned_from;  // for writes: the function called on the right-hand side, if any
   std::string passed_to;      // when its address (or decayed array) is a call argument: the callee
   SourceRange range;          // the name as written (for the rewriter)
+  SourceRange address_range;  // for `&name`: the whole `&name` as written
+  // When spelled in the arguments of a macro (`PyObject_New(T, &Type)`): that outermost macro's
+  // name and its whole invocation as written.
+  std::string in_macro_call;
+  SourceRange macro_call_range;
 };
 
 enum class Storage { FileStatic, FunctionStatic, External };
@@ -71,6 +76,7 @@ struct Global {
   bool in_header = false;        // declared in a header of the tree (shared between files)
   bool thread_local_storage = false;
   bool zero_initialized = true;  // no initializer, or one that is all zeros/NULL
+  bool has_initializer = false;
   std::vector<SourceRange> redeclarations;  // `extern PyObject *x;` in headers and elsewhere
   SourceRange decl;  // the declaration statement, `static PyObject *x = NULL;` (`static int a, b;`:
                      // both globals have the same begin)
@@ -88,8 +94,8 @@ struct Call {
   bool is_python_api = false;  // declared in the Python headers
   bool arg0_is_type_of = false;  // first argument is Py_TYPE(x) (or Py_TYPE(x) cast)
   bool arg0_is_type_pointer = false;  // first argument has type PyTypeObject*
+  SourceRange range;      // the call as written; invalid when a macro makes the call
   // Filled for PyState_* calls only, which the rewriter replaces or removes:
-  SourceRange range;      // the call as written
   SourceRange statement;  // the statement of the enclosing block that holds it, with its `;`
   // That statement is the call alone, or an `if` without else testing its result: removing the
   // statement removes the call and nothing else the code needs.
@@ -103,6 +109,7 @@ struct Param {
 
 struct Function {
   std::string name;
+  std::string return_type;      // as spelled by Clang: "PyObject *", "int", "void"
   SourceLoc loc;
   SourceRange range;            // the whole definition
   unsigned body_begin = 0;      // byte offset just after the body's `{`
@@ -215,8 +222,18 @@ struct ModuleDef {
 
 struct TypeField {
   std::string field;  // tp_dealloc, tp_as_number, ...
-  std::string value;
+  std::string value;  // the function or variable named (also through &), else the text
   SourceLoc loc;
+  std::string text;   // the initializer as written
+};
+
+// A PyNumberMethods / PySequenceMethods / PyMappingMethods / PyAsyncMethods / PyBufferProcs
+// variable: the slots a static type points to through tp_as_number and friends.
+struct SubTable {
+  std::string name;
+  std::string kind;  // the struct's name: PyNumberMethods, ...
+  SourceLoc loc;
+  std::vector<TypeField> fields;  // set to something other than zero
 };
 
 struct StaticType {  // a PyTypeObject variable
@@ -295,6 +312,7 @@ struct Model {
   std::vector<SlotTable> type_slot_tables;
   std::vector<MethodTable> method_tables;
   std::vector<StaticType> static_types;
+  std::vector<SubTable> sub_tables;
   std::vector<TypeSpec> type_specs;
   std::vector<StateStruct> state_structs;
   std::vector<Suppression> suppressions;

@@ -18,6 +18,8 @@ bool apply_edits(const std::string& original, std::vector<Edit> edits, std::stri
 
 // A unified diff of one file, `a/PATH` and `b/PATH` headers, three lines of context: what
 // `git apply` and `patch -p1` take. Empty when the texts are equal.
-std::string unified_diff(const std::string& path, const std::string& before, const std::string& after);
+// new_file: the file does not exist yet (`--- /dev/null`, as git and patch expect for a creation).
+std::string unified_diff(const std::string& path, const std::string& before, const std::string& after,
+                         bool new_file = false);
 
 }  // namespace owngil

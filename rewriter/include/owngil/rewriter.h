@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@ struct ModulePlan {
   std::vector<Edit> edits;           // empty with no refusals: nothing to do
   std::vector<Refusal> refusals;     // any refusal: the module is not touched at all
   std::set<std::string> repaired;    // rule ids this plan repairs
+  std::map<std::string, std::string> new_files;  // files to add (root-relative path -> text)
   bool ported() const { return refusals.empty() && !edits.empty(); }
 };
 

@@ -1,0 +1,45 @@
+// Static types into heap types: the text that replaces a `static PyTypeObject X = {...};`, and how
+// each function of the type reaches its defining module. Pure functions of the model; the module
+// porter (port_module.cpp) turns them into edits.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "owngil/model.h"
+
+namespace owngil {
+
+// How a function that a type calls through a slot or its method table finds the type whose module
+// holds the state.
+enum class TypeAccess {
+  Self,       // Py_TYPE(first parameter): methods, getters, unary slots, tp_dealloc
+  TypeParam,  // the first parameter is the type itself: tp_new, tp_alloc
+  Either,     // binary number slots: either operand may be the instance
+};
+
+struct HeapTypeText {
+  std::string definition;           // slot table and spec, in place of the static definition
+  std::string spec;                 // name of the PyType_Spec
+  std::string module_base;          // a converted type of the module used as tp_base, or ""
+  std::vector<std::string> sub_tables;  // PyNumberMethods etc. folded into the slots
+  bool adds_gc = false;             // the type was not GC: it needs a traverse and GC-aware code
+  std::string traverse;             // the existing tp_traverse function, if any
+  std::string dealloc;              // the existing tp_dealloc function, if any
+  std::string new_traverse;         // a traverse function to add before the definition, if any
+  std::string refusal;              // why it cannot be converted; empty when it can
+  SourceLoc refusal_loc;
+};
+
+// `names_taken` says whether an identifier is used in the tree already; `module_types` are the
+// static types converted along with this one.
+HeapTypeText heap_type_text(const Model& model, const StaticType& type, const std::set<std::string>& module_types,
+                            const std::string& indent, const std::function<bool(const std::string&)>& names_taken);
+
+// The functions the type's slots, sub-tables and method table name, and how each reaches the type.
+std::map<std::string, TypeAccess> type_functions(const Model& model, const StaticType& type);
+
+}  // namespace owngil
