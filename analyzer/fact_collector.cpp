@@ -413,6 +413,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     if (arg0_type_ptr && c.callee.find("DECREF") != std::string::npos) caller->releases_type = true;
     if (c.callee == "PyModule_GetState" || c.callee == "PyType_GetModuleState") record_state_cast(call);
     if (c.macro.empty()) c.range = where_.range(call->getSourceRange());
+    else c.macro_range = where_.range(call->getSourceRange());
     if (c.callee.rfind("PyState_", 0) == 0 && c.macro.empty()) locate_statement(call, c);
     caller->calls.push_back(std::move(c));
     return true;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Speed of a module's hot calls that touch state, original vs ported by `owngil fix`.
-# spglobals.greet reads three former globals (a cached string, a counter, the error type) on every
-# call; after the port it reaches them through get_spglobals_state(module).
+# Speed of hot calls that touch module state, original vs ported by `owngil fix`, on corpus modules:
+# - spglobals.greet reads three former globals through get_spglobals_state(module);
+# - gctypes (static types turned heap types): methods and slots that fetch the state through their
+#   type (PyType_GetModuleByDef), creation of GC-tracked instances, and a slot that does not need
+#   the state (len), as a control.
 #
 # Usage: bench/fix_speed.sh [BUILD_DIR] [PYTHON]     (default: build, newest python3.1x found)
-# Prints one Markdown row: ns per call (best of alternating runs) and instructions per call
-# (callgrind), original and ported.
+# Prints Markdown rows: ns per call (best of alternating runs) and instructions per call
+# (callgrind, which gives the same count on every run), original and ported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -15,47 +17,67 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 include=$("$py" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
 suffix=$("$py" -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
-mkdir -p "$work/original" "$work/ported"
-cp corpus/single_phase_globals/spglobals.c "$work/original/"
-cp corpus/single_phase_globals/spglobals.c "$work/ported/"
-"$owngil" fix --no-config --write "$work/ported" 2>/dev/null
-for v in original ported; do
-  gcc -shared -fPIC -O2 -isystem "$include" "$work/$v/spglobals.c" -o "$work/$v/spglobals$suffix"
-done
-# Wall time: original and ported alternate in fresh processes; the best of each is kept.
-bench() {  # dir -> best ns per call: 5 runs of 1M calls
-  "$py" - "$1" <<'PY'
+
+build_pair() {  # corpus case, module: original and ported builds in $work/<v>/<module>
+  for v in original ported; do
+    mkdir -p "$work/$v/$2"
+    cp "corpus/$1/$2.c" "$work/$v/$2/"
+  done
+  "$owngil" fix --no-config --write "$work/ported/$2" 2>/dev/null
+  for v in original ported; do
+    gcc -shared -fPIC -O2 -isystem "$include" -I "$work/$v/$2" "$work/$v/$2/$2.c" -o "$work/$v/$2/$2$suffix"
+  done
+}
+
+timing() {  # dir, module, setup, statement, calls -> best ns per call of 5 runs
+  "$py" - "$@" <<'PY'
 import sys, time
-sys.path.insert(0, sys.argv[1])
-import spglobals
-greet = spglobals.greet
+where, module, setup, stmt, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+sys.path.insert(0, where)
+ns = {}
+exec(f"import {module}\n{setup}", ns)
+loop = compile(f"for _ in range({n}):\n    {stmt}", "bench", "exec")
 best = float("inf")
 for _ in range(5):
     t0 = time.perf_counter()
-    for _ in range(1_000_000):
-        greet("x")
+    exec(loop, ns)
     best = min(best, time.perf_counter() - t0)
-print(f"{best / 1_000_000 * 1e9:.1f}")
+print(f"{best / n * 1e9:.1f}")
 PY
 }
-o=1e9; p=1e9
-for _ in 1 2 3; do
-  o=$("$py" -c "import sys; print(min(float(sys.argv[1]), float(sys.argv[2])))" "$o" "$(bench "$work/original")")
-  p=$("$py" -c "import sys; print(min(float(sys.argv[1]), float(sys.argv[2])))" "$p" "$(bench "$work/ported")")
-done
-# Instructions: callgrind counts are the same on every run, whatever else the machine does.
-instructions() {  # dir -> instructions for 100k calls, minus a run with 0 calls
+
+instructions() {  # dir, module, setup, statement -> instructions per call (100k calls minus 0 calls)
   local n
   for n in 0 100000; do
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$py" -c "
-import sys; sys.path.insert(0, '$1'); import spglobals
-for _ in range($n): spglobals.greet('x')" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null "$py" -c "
+import sys; sys.path.insert(0, '$1'); import $2
+$3
+for _ in range($n): $4" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
   done | paste -sd' ' | awk '{print ($2 - $1) / 100000}'
 }
-oi=$(instructions "$work/original")
-pi=$(instructions "$work/ported")
-"$py" -c "
+
+row() {  # label, module, setup, statement
+  local o=1e9 p=1e9 oi pi
+  for _ in 1 2 3; do  # original and ported alternate, in fresh processes
+    o=$("$py" -c "import sys; print(min(map(float, sys.argv[1:])))" "$o" "$(timing "$work/original/$2" "$2" "$3" "$4" 500000)")
+    p=$("$py" -c "import sys; print(min(map(float, sys.argv[1:])))" "$p" "$(timing "$work/ported/$2" "$2" "$3" "$4" 500000)")
+  done
+  oi=$(instructions "$work/original/$2" "$2" "$3" "$4")
+  pi=$(instructions "$work/ported/$2" "$2" "$3" "$4")
+  "$py" -c "
 import sys
-o, p, oi, pi = map(float, sys.argv[1:5])
-print(f'| spglobals.greet | {o:.1f} ns | {p:.1f} ns | {100 * (p - o) / o:+.1f} % | {oi:.0f} | {pi:.0f} | {100 * (pi - oi) / oi:+.1f} % |')
-" "$o" "$p" "$oi" "$pi"
+label, o, p, oi, pi = sys.argv[1], *map(float, sys.argv[2:6])
+print(f'| {label} | {o:.1f} ns | {p:.1f} ns | {100 * (p - o) / o:+.1f} % | {oi:.0f} | {pi:.0f} | {100 * (pi - oi) / oi:+.1f} % |')
+" "$1" "$o" "$p" "$oi" "$pi"
+}
+
+build_pair single_phase_globals spglobals
+build_pair static_types_gc gctypes
+echo "| call | original | ported | time | instructions, original | ported | instructions |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+row 'spglobals.greet("x")' spglobals 'f = spglobals.greet' 'f("x")'
+row 'Bag.add (method, state via type)' gctypes 'b = gctypes.Bag(); add = b.add' 'add(1); b.items.clear() if len(b) > 1000 else None'
+row 'Bag == Bag (richcompare, state via type)' gctypes 'a, c = gctypes.Bag([1]), gctypes.Bag([1])' 'a == c'
+row 'Bag() (tp_new with state, GC instance)' gctypes 'B = gctypes.Bag' 'B()'
+row 'iter(Bag) (tp_iter with state, GC iterator)' gctypes 'b = gctypes.Bag([1])' 'iter(b)'
+row 'len(Bag) (slot without state: control)' gctypes 'b = gctypes.Bag([1])' 'len(b)'

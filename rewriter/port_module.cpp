@@ -82,6 +82,10 @@ class ModulePorter {
     if (state.empty() && wanted("OG003")) def_fields_.push_back({"m_size", "0", "OG003"});
     set_def_fields(*def);
     if (!plan_.refusals.empty()) plan_.edits.clear();
+    // Edits shared by the state repairs (the struct, parameters) are labelled OG101: claim it only
+    // when it was found.
+    if (std::none_of(mine.begin(), mine.end(), [](const Finding* f) { return f->rule == "OG101"; }))
+      plan_.repaired.erase("OG101");
     drop_redundant_edits();
     take_blank_line_after_removed_runs();
     return plan_;
@@ -683,13 +687,7 @@ class ModulePorter {
       refuse(f->loc, "'" + f->name + "' returns early: release the heap type (Py_DECREF(Py_TYPE(self))) by hand");
       return false;
     }
-    if (h.adds_gc && std::any_of(f->calls.begin(), f->calls.end(), [](const Call& c) {
-          return c.callee == "PyObject_Free" || c.callee == "PyObject_Del";
-        })) {
-      refuse(f->loc, "'" + f->name + "' frees the object with PyObject_Del/PyObject_Free: a GC type needs "
-                     "Py_TYPE(self)->tp_free(self)");
-      return false;
-    }
+    if (h.adds_gc && !free_with_gc_allocator(*f)) return false;
     std::string tp = f->locals.count("tp") ? "self_type" : "tp";
     insert(f->range.file, f->body_begin,
            "\n" + in + "PyTypeObject *" + tp + " = Py_TYPE(" + self + ");" +
@@ -700,6 +698,26 @@ class ModulePorter {
       insert(f->range.file, static_cast<unsigned>(start), in + "Py_DECREF(" + tp + ");\n", "OG201");
     else
       insert(f->range.file, static_cast<unsigned>(close), " Py_DECREF(" + tp + "); ", "OG201");
+    return true;
+  }
+
+  // Memory of a GC object starts before the object: `PyObject_Del(self)` in the dealloc of a type
+  // that becomes GC-tracked must be `PyObject_GC_Del(self)`.
+  bool free_with_gc_allocator(const Function& dealloc) {
+    static const std::set<std::string> plain_frees = {"PyObject_Del", "PyObject_DEL", "PyObject_Free", "PyObject_FREE"};
+    for (const Call& c : dealloc.calls) {
+      if (c.callee != "PyObject_Free" && c.callee != "PyObject_Del") continue;
+      const SourceRange& r = c.macro.empty() ? c.range : c.macro_range;
+      std::string spelled = r.valid() ? text(r.file).substr(r.begin, r.end - r.begin) : "";
+      std::string name = spelled.substr(0, spelled.find('('));
+      while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+      if (!plain_frees.count(name)) {
+        refuse(c.loc, "'" + dealloc.name + "' frees the object in a way fix cannot rewrite: a GC type needs "
+                      "PyObject_GC_Del or Py_TYPE(self)->tp_free(self)");
+        return false;
+      }
+      replace({r.file, r.begin, static_cast<unsigned>(r.begin + name.size())}, "PyObject_GC_Del", "OG201");
+    }
     return true;
   }
 
