@@ -75,6 +75,7 @@ HeapTypeText heap_type_text(const Model& model, const StaticType& type, const st
   const StaticType* gc_from = gc_source(model, type, 0);
   out.adds_gc = gc_from == nullptr;
   std::vector<std::pair<std::string, std::string>> slots;  // slot name, value
+  std::vector<std::pair<std::string, std::string>> offsets;  // __weaklistoffset__ and the like, value
   std::string name_text, basicsize = "0", itemsize = "0", flags = "Py_TPFLAGS_DEFAULT";
   bool has_new = false, has_base = false;
   for (const TypeField& f : type.fields) {
@@ -95,7 +96,10 @@ HeapTypeText heap_type_text(const Model& model, const StaticType& type, const st
       }
       out.sub_tables.push_back(table->name);
     } else if (kOffsetsAsMembers.count(f.field)) {
-      return refuse(f.loc, "'" + type.name + "'." + f.field + " needs a member entry (__dictoffset__ and the like), which fix does not write yet");
+      if (field_of(type, "tp_members"))
+        return refuse(f.loc, "'" + type.name + "'." + f.field + " must become an entry of its tp_members table, "
+                             "which fix does not edit yet");
+      offsets.push_back({"__" + f.field.substr(3, f.field.size() - 3 - 6) + "offset__", f.text});
     } else if (kTpSlots.count(f.field)) {
       std::string value = f.text;
       if (f.field == "tp_new") has_new = true;
@@ -133,7 +137,17 @@ HeapTypeText heap_type_text(const Model& model, const StaticType& type, const st
                        "Py_VISIT(Py_TYPE(self));\n" + indent + "return 0;\n}\n\n";
     slots.push_back({"Py_tp_traverse", traverse});
   }
-  std::string text = out.new_traverse + "static PyType_Slot " + slots_name + "[] = {\n";
+  // Heap types take their dict, weakref and vectorcall offsets from special members.
+  std::string members;
+  if (!offsets.empty()) {
+    std::string members_name = fresh(base + "_members", names_taken);
+    members = "static PyMemberDef " + members_name + "[] = {\n";
+    for (const auto& [name, value] : offsets)
+      members += indent + "{\"" + name + "\", Py_T_PYSSIZET, " + value + ", Py_READONLY, NULL},\n";
+    members += indent + "{NULL, 0, 0, 0, NULL},\n};\n\n";
+    slots.push_back({"Py_tp_members", members_name});
+  }
+  std::string text = out.new_traverse + members + "static PyType_Slot " + slots_name + "[] = {\n";
   for (const auto& [slot, value] : slots) text += indent + "{" + slot + ", " + value + "},\n";
   text += indent + "{0, NULL},\n};\n\nstatic PyType_Spec " + out.spec + " = {\n" + indent + ".name = " + name_text +
           ",\n" + indent + ".basicsize = " + basicsize + ",\n" + indent + ".itemsize = " + itemsize + ",\n" + indent +

@@ -30,6 +30,16 @@ extern "C" {
 #define Py_TPFLAGS_DISALLOW_INSTANTIATION 0
 #endif
 
+/* 3.12: member types and flags in Python.h; before, structmember.h has the old names. Ported heap
+ * types declare __weaklistoffset__ / __dictoffset__ / __vectorcalloffset__ members with them. */
+#ifndef Py_T_PYSSIZET
+#include <structmember.h>
+#define Py_T_PYSSIZET T_PYSSIZET
+#endif
+#ifndef Py_READONLY
+#define Py_READONLY READONLY
+#endif
+
 /* 3.10 */
 #if PY_VERSION_HEX < 0x030A0000 && !defined(Py_NewRef)
 static inline PyObject *owngil_Py_NewRef(PyObject *obj)

@@ -263,7 +263,8 @@ PyMODINIT_FUNC PyInit_m(void) {
 
 TEST_CASE("fix turns a static type into a heap type created in exec and kept in the state", "[rewriter][OG201]") {
   std::string code = R"(#include <Python.h>
-typedef struct { PyObject_HEAD long v; } Obj;
+#include <stddef.h>
+typedef struct { PyObject_HEAD long v; PyObject *weakrefs; } Obj;
 static PyTypeObject T;
 static PyObject *obj_neg(PyObject *self) {
     Obj *r = PyObject_New(Obj, &T);
@@ -278,6 +279,7 @@ static PyTypeObject T = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "m.T",
     .tp_basicsize = sizeof(Obj),
+    .tp_weaklistoffset = offsetof(Obj, weakrefs),
     .tp_dealloc = obj_dealloc,
     .tp_as_number = &obj_as_number,
 };
@@ -303,6 +305,9 @@ PyMODINIT_FUNC PyInit_m(void) {
   CHECK(out.find("static PyNumberMethods") == std::string::npos);  // folded into the slots
   CHECK(out.find("{Py_nb_negative, obj_neg},") != std::string::npos);
   CHECK(out.find("{Py_tp_dealloc, obj_dealloc},") != std::string::npos);
+  CHECK(out.find("{\"__weaklistoffset__\", Py_T_PYSSIZET, offsetof(Obj, weakrefs), Py_READONLY, NULL},") !=
+        std::string::npos);
+  CHECK(out.find("{Py_tp_members, T_members},") != std::string::npos);
   // Not GC before: becomes GC, with a traverse that visits the type and GC allocation.
   CHECK(out.find(".flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE | "
                  "Py_TPFLAGS_DISALLOW_INSTANTIATION") != std::string::npos);
@@ -329,6 +334,7 @@ TEST_CASE("fix refuses static types it cannot convert safely", "[rewriter][OG201
     auto plans = plan_for(R"(#include <Python.h>
 #include <stddef.h>
 typedef struct { PyObject_HEAD PyObject *dict; } Obj;
+static PyMemberDef members[] = {{NULL, 0, 0, 0, NULL}};
 static PyTypeObject T = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.T", .tp_basicsize = sizeof(Obj), )" +
                           type_fields + R"(};
 static int ready(void) { return PyType_Ready(&T); }
@@ -339,8 +345,9 @@ PyMODINIT_FUNC PyInit_m(void) { )" + init_body + R"( return PyModule_Create(&d);
     CHECK(plans[0].edits.empty());
     return plans[0].refusals.empty() ? std::string() : plans[0].refusals[0].reason;
   };
-  CHECK(refusal_of(".tp_dictoffset = offsetof(Obj, dict)", "if (PyType_Ready(&T) < 0) return NULL;")
-            .find("tp_dictoffset needs a member entry") != std::string::npos);
+  CHECK(refusal_of(".tp_dictoffset = offsetof(Obj, dict), .tp_members = members",
+                   "if (PyType_Ready(&T) < 0) return NULL;")
+            .find("tp_dictoffset must become an entry of its tp_members table") != std::string::npos);
   CHECK(refusal_of("", "if (ready() < 0) return NULL;").find("'T' is readied in 'ready'") != std::string::npos);
   CHECK(refusal_of(".tp_version_tag = 1", "if (PyType_Ready(&T) < 0) return NULL;")
             .find("tp_version_tag has no PyType_Slot equivalent") != std::string::npos);
