@@ -514,11 +514,18 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       use.passed_to = where_.macro_body_of(address_op_->getOperatorLoc());
     if (use.kind == UseKind::AddressOf && address_op_ && where_.macro_body_of(address_op_->getOperatorLoc()).empty())
       use.address_range = where_.tokens(address_op_->getOperatorLoc(), dre->getLocation());
-    address_op_ = nullptr;
+    if (!use.macro.empty()) {
+      SourceLocation spelled = where_.sm().getSpellingLoc(dre->getLocation());
+      use.macro_in_tree = where_.is_user(spelled);
+      use.spelling = where_.tokens(spelled, spelled);
+      if (use.kind == UseKind::AddressOf && address_op_ && !where_.macro_body_of(address_op_->getOperatorLoc()).empty())
+        use.address_spelling = where_.tokens(where_.sm().getSpellingLoc(address_op_->getOperatorLoc()), spelled);
+    }
     if (dre->getLocation().isMacroID() && use.macro.empty()) {
       use.in_macro_call = where_.outermost_macro_name(dre->getLocation());
       use.macro_call_range = where_.range(clang::SourceRange(dre->getLocation(), dre->getLocation()));
     }
+    address_op_ = nullptr;
     g.uses.push_back(std::move(use));
   }
 

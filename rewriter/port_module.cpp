@@ -313,7 +313,8 @@ class ModulePorter {
       for (const GlobalUse& u : g->uses) {
         if (u.function.empty() && inside_converted_type(u)) continue;  // `tp_base = &Base`: rewritten with the type
         if (u.function.empty()) return refuse(u.loc, "'" + g->name + "' is used outside any function");
-        if (!u.range.valid()) return refuse(u.loc, "this use of '" + g->name + "' is written by a macro");
+        if (!u.macro.empty() && !macro_body_rewritable(u, *g)) return;
+        if (u.macro.empty() && !u.range.valid()) return refuse(u.loc, "this use of '" + g->name + "' is written by a macro");
         if (!module_.files.count(u.loc.file)) return refuse(u.loc, "'" + g->name + "' is used outside the module's files");
         if (std::string other = other_module_sharing(u.loc.file); !other.empty())
           return refuse(u.loc, "'" + g->name + "' is used in " + u.loc.file + ", which module '" + other +
@@ -439,9 +440,32 @@ class ModulePorter {
       }
       remove_statement(g->decl);
       for (const SourceRange& r : g->redeclarations) remove_statement(r);
-      for (const GlobalUse& u : g->uses) plan_.edits.push_back({u.range.file, u.range.begin, u.range.end, var + "->" + member_name(*g)});
+      for (const GlobalUse& u : g->uses) replace(as_written(u), var + "->" + member_name(*g), "OG101");
       plan_.repaired.insert(g->storage == Storage::FunctionStatic ? "OG102" : g->kind == GlobalKind::ObjectPointer ? "OG101" : "OG103");
     }
+  }
+
+  // Where a use is spelled: in the source, or in the body of the module's own macro (one edit
+  // there serves every expansion).
+  static const SourceRange& as_written(const GlobalUse& u) { return u.macro.empty() ? u.range : u.spelling; }
+
+  // A use in a macro body is rewritten in the macro's definition. That is right only when the
+  // macro is the tree's own, in this module's files, and no skipped #if branch expands it where
+  // the state would be missing; every function that expands it gets the state like a direct user.
+  bool macro_body_rewritable(const GlobalUse& u, const Global& g) {
+    auto fail = [&](const std::string& why) {
+      refuse(u.loc, "'" + g.name + "' is used in the body of macro '" + u.macro + "', " + why);
+      return false;
+    };
+    if (!u.macro_in_tree || !u.spelling.valid()) return fail("which is not defined in this tree: port this use by hand");
+    if (!module_.files.count(u.spelling.file)) return fail("defined outside the module's files");
+    if (std::string other = other_module_sharing(u.spelling.file); !other.empty())
+      return fail("defined in " + u.spelling.file + ", which module '" + other + "' is built from too");
+    for (const InactiveRegion& r : model_.inactive_regions)
+      if (module_.files.count(r.file) && r.identifiers.count(u.macro))
+        return fail("which an inactive #if branch at " + r.file + ":" + std::to_string(r.begin_line) +
+                    " expands too: that expansion could not be given the state");
+    return true;
   }
 
   // ---- OG201: static types into heap types --------------------------------------------------
@@ -592,14 +616,15 @@ class ModulePorter {
         return false;
       }
       if (u.kind != UseKind::AddressOf) {
-        replace(u.range, "(*" + var + "->" + g.name + ")", "OG201");
+        replace(as_written(u), "(*" + var + "->" + g.name + ")", "OG201");
         continue;
       }
-      if (!u.address_range.valid()) {
+      const SourceRange& address = u.macro.empty() ? u.address_range : u.address_spelling;
+      if (!address.valid()) {
         refuse(u.loc, "this use of '&" + g.name + "' is written by a macro");
         return false;
       }
-      replace(u.address_range, var + "->" + g.name, "OG201");
+      replace(address, var + "->" + g.name, "OG201");
       if (h.adds_gc && !use_gc_allocator(u)) return false;
     }
     return true;
@@ -921,9 +946,10 @@ class ModulePorter {
       if (e.text.empty() && e.end > e.begin) removals.push_back(e);
     auto inside = [&](const Edit& e) {
       return std::any_of(removals.begin(), removals.end(), [&](const Edit& r) {
-        bool same = r.file == e.file && r.begin == e.begin && r.end == e.end && e.text.empty();
-        return !same && r.file == e.file && e.end <= r.end &&
-               (e.begin > r.begin || (e.begin == r.begin && e.end > e.begin));
+        if (r.file != e.file || (r.begin == e.begin && r.end == e.end && e.text.empty())) return false;
+        // An insertion at either end of the removed text stays: it belongs before or after it.
+        if (e.begin == e.end) return r.begin < e.begin && e.begin < r.end;
+        return r.begin <= e.begin && e.end <= r.end;
       });
     };
     plan_.edits.erase(std::remove_if(plan_.edits.begin(), plan_.edits.end(), inside), plan_.edits.end());

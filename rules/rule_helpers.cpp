@@ -1,14 +1,23 @@
 #include "rule_helpers.h"
 
+#include <set>
+
 #include <algorithm>
 
 namespace owngil::rules {
 
 void note_macro_uses(const Global& g, Finding& f) {
+  std::set<std::string> noted;
   for (const GlobalUse& u : g.uses) {
-    if (u.macro.empty()) continue;
+    if (u.macro.empty() || !noted.insert(u.macro).second) continue;
+    if (u.macro_in_tree && u.spelling.valid()) {
+      f.notes.push_back({u.loc, "used in the body of macro '" + u.macro +
+                                    "' (defined in this tree): fix rewrites the body when every expansion can reach "
+                                    "the module state"});
+      continue;
+    }
     f.notes.push_back({u.loc, "used inside the expansion of macro '" + u.macro +
-                                  "': fix cannot rewrite it there, port this use by hand"});
+                                  "', defined outside this tree: fix cannot rewrite it there, port this use by hand"});
     if (f.fixable) f.manual_because = f.notes.back();
     f.fixable = false;
   }

@@ -29,6 +29,8 @@ static PyTypeObject BagType;
 static PyTypeObject CountedBagType;
 static PyTypeObject BagIterType;
 
+#define CountedBag_Check(op) PyObject_TypeCheck((PyObject *)(op), &CountedBagType)
+
 static int bag_traverse(BagObject *self, visitproc visit, void *arg) {
     Py_VISIT(self->items);
     Py_VISIT(self->label);
@@ -84,7 +86,7 @@ static PyObject *bag_item(BagObject *self, Py_ssize_t i) {
 
 static PyObject *bag_add(BagObject *self, PyObject *item) {
     if (PyList_Append(self->items, item) < 0) return NULL;
-    if (PyObject_TypeCheck((PyObject *)self, &CountedBagType)) ((CountedBagObject *)self)->adds++;
+    if (CountedBag_Check(self)) ((CountedBagObject *)self)->adds++;
     Py_RETURN_NONE;
 }
 

@@ -32,6 +32,8 @@ TEST_CASE("unified_diff gives minimal hunks with context", "[rewriter]") {
 
 static std::vector<ModulePlan> plan_for(const std::string& code) {
   Model m = analyze_snippet(code, "snippet.c");
+  for (const TranslationUnit& tu : m.units)
+    for (const ParseError& e : tu.errors) FAIL_CHECK("the code does not compile: line " << e.loc.line << ": " << e.message);
   std::vector<Finding> findings = run_rules(m);
   return plan_fixes(m, findings, {}, [&](const std::string&) { return code; });
 }

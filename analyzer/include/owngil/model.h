@@ -44,6 +44,9 @@ struct GlobalUse {
   UseKind kind = UseKind::Read;
   std::string function;       // enclosing function; empty at file scope (e.g. in an initializer)
   std::string macro;          // the macro whose body spells this use; empty when spelled in source
+  bool macro_in_tree = false; // that macro is defined in the tree (so its body can be rewritten)
+  SourceRange spelling;       // for a use in a macro body: the name in the macro's definition
+  SourceRange address_spelling;  // ... and `&name` there, when the body takes its address
   std::string assigned_from;  // for writes: the function called on the right-hand side, if any
   std::string passed_to;      // when its address (or decayed array) is a call argument: the callee
   SourceRange range;          // the name as written (for the rewriter)
