@@ -1,0 +1,463 @@
+// _owngil: the native half of the `owngil` Python module. Isolated itself (multi-phase init, heap
+// types, per-interpreter GIL supported), so every interpreter of a pool can import it.
+//   create/destroy/run_string/call  interpreters of owngil.h, from Python
+//   RawQueue                        a bounded blocking queue of bytes shared by all interpreters
+//   Buffer                          memory shared by all interpreters without copying
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "owngil.h"
+
+namespace {
+
+// ---- shared objects: process-wide, reached by handle from any interpreter --------------------
+
+template <typename T>
+class Registry {
+ public:
+  uint64_t add(const std::shared_ptr<T>& object) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    uint64_t handle = next_++;
+    objects_[handle] = object;
+    return handle;
+  }
+  std::shared_ptr<T> find(uint64_t handle) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = objects_.find(handle);
+    if (it == objects_.end()) return nullptr;
+    std::shared_ptr<T> object = it->second.lock();
+    if (!object) objects_.erase(it);
+    return object;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<uint64_t, std::weak_ptr<T>> objects_;
+  uint64_t next_ = 1;
+};
+
+struct Channel {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::string> items;
+  size_t maxsize = 0;  // 0: unbounded
+  uint64_t handle = 0;
+};
+
+struct Block {
+  explicit Block(Py_ssize_t n) : size(n), data(new char[n > 0 ? n : 1]()) {}
+  Py_ssize_t size;
+  std::unique_ptr<char[]> data;
+  uint64_t handle = 0;
+};
+
+Registry<Channel>& channels() {
+  static Registry<Channel> r;
+  return r;
+}
+Registry<Block>& blocks() {
+  static Registry<Block> r;
+  return r;
+}
+
+struct ModuleState {
+  PyTypeObject* queue_type;
+  PyTypeObject* buffer_type;
+  PyObject* empty_error;  // queue.Empty / queue.Full of this interpreter
+  PyObject* full_error;
+};
+
+ModuleState* state_of(PyObject* module) { return static_cast<ModuleState*>(PyModule_GetState(module)); }
+
+// ---- interpreters --------------------------------------------------------------------------
+
+PyObject* raise_status(int status, const char* message) {
+  PyErr_Format(status == OWNGIL_PYTHON_ERROR ? PyExc_RuntimeError : PyExc_ValueError, "%s",
+               message && *message ? message : owngil_status_text(status));
+  return nullptr;
+}
+
+PyObject* py_create(PyObject*, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"allow_threads", nullptr};
+  int allow_threads = 1;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|p", const_cast<char**>(kwlist), &allow_threads)) return nullptr;
+  owngil_config config{allow_threads, 0};
+  owngil_id id = 0;
+  char message[512] = "";
+  int status = owngil_create(&config, &id, message, sizeof message);
+  if (status != OWNGIL_OK) return raise_status(status, message);
+  return PyLong_FromUnsignedLongLong(id);
+}
+
+PyObject* py_destroy(PyObject*, PyObject* arg) {
+  owngil_id id = PyLong_AsUnsignedLongLong(arg);
+  if (PyErr_Occurred()) return nullptr;
+  char message[512] = "";
+  int status = owngil_destroy(id, message, sizeof message);
+  if (status != OWNGIL_OK) return raise_status(status, message);
+  Py_RETURN_NONE;
+}
+
+PyObject* py_run_string(PyObject*, PyObject* args) {
+  unsigned long long id;
+  const char* source;
+  if (!PyArg_ParseTuple(args, "Ks", &id, &source)) return nullptr;
+  std::string code = source;  // the caller's string belongs to the caller's interpreter
+  char message[2048] = "";
+  int status;
+  Py_BEGIN_ALLOW_THREADS
+  status = owngil_run(id, code.c_str(), message, sizeof message);
+  Py_END_ALLOW_THREADS
+  if (status != OWNGIL_OK) return raise_status(status, message);
+  Py_RETURN_NONE;
+}
+
+// In the target interpreter: owngil._worker.execute(payload) -> bytes.
+int execute_there(const std::string& payload, std::string* out, std::string* error) {
+  PyObject* worker = PyImport_ImportModule("owngil._worker");
+  PyObject* result = worker ? PyObject_CallMethod(worker, "execute", "y#", payload.data(), (Py_ssize_t)payload.size()) : nullptr;
+  Py_XDECREF(worker);
+  if (result && PyBytes_Check(result)) {
+    out->assign(PyBytes_AS_STRING(result), PyBytes_GET_SIZE(result));
+    Py_DECREF(result);
+    return OWNGIL_OK;
+  }
+  Py_XDECREF(result);
+  PyObject *type, *value, *tb;
+  PyErr_Fetch(&type, &value, &tb);
+  PyObject* text = value ? PyObject_Str(value) : nullptr;
+  *error = std::string(type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "error") + ": " +
+           (text && PyUnicode_AsUTF8(text) ? PyUnicode_AsUTF8(text) : "");
+  PyErr_Clear();
+  Py_XDECREF(text);
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(tb);
+  return OWNGIL_PYTHON_ERROR;
+}
+
+// call(id, payload) -> bytes: the calling thread leaves its interpreter (and its GIL), enters the
+// target, runs the task there, and comes back. Only bytes cross: objects stay in their interpreter.
+PyObject* py_call(PyObject*, PyObject* args) {
+  unsigned long long id;
+  Py_buffer view;
+  if (!PyArg_ParseTuple(args, "Ky*", &id, &view)) return nullptr;
+  std::string payload(static_cast<const char*>(view.buf), view.len);
+  PyBuffer_Release(&view);
+  std::string out, error;
+  int status;
+  Py_BEGIN_ALLOW_THREADS
+  owngil_guard guard{};
+  status = owngil_enter(id, &guard);
+  if (status == OWNGIL_OK) {
+    status = execute_there(payload, &out, &error);
+    owngil_leave(&guard);
+  }
+  Py_END_ALLOW_THREADS
+  if (status != OWNGIL_OK) return raise_status(status, error.c_str());
+  return PyBytes_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()));
+}
+
+PyObject* py_count(PyObject*, PyObject*) { return PyLong_FromSize_t(owngil_count()); }
+
+// ---- RawQueue ------------------------------------------------------------------------------
+
+struct QueueObject {
+  PyObject_HEAD
+  std::shared_ptr<Channel>* channel;
+};
+
+PyObject* new_queue(PyTypeObject* type, std::shared_ptr<Channel> channel) {
+  auto* self = reinterpret_cast<QueueObject*>(type->tp_alloc(type, 0));
+  if (!self) return nullptr;
+  self->channel = new std::shared_ptr<Channel>(std::move(channel));
+  return reinterpret_cast<PyObject*>(self);
+}
+
+PyObject* queue_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"maxsize", nullptr};
+  Py_ssize_t maxsize = 0;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|n", const_cast<char**>(kwlist), &maxsize)) return nullptr;
+  auto channel = std::make_shared<Channel>();
+  channel->maxsize = maxsize > 0 ? static_cast<size_t>(maxsize) : 0;
+  channel->handle = channels().add(channel);
+  return new_queue(type, std::move(channel));
+}
+
+void queue_dealloc(PyObject* self) {
+  PyTypeObject* tp = Py_TYPE(self);
+  delete reinterpret_cast<QueueObject*>(self)->channel;
+  tp->tp_free(self);
+  Py_DECREF(tp);
+}
+
+// Waits (without the GIL) until ready() or the timeout; false on timeout. Signals are checked
+// every 50 ms so Ctrl-C still works in the main thread.
+template <typename Ready>
+int wait_for(Channel& c, std::unique_lock<std::mutex>& lock, double timeout, Ready ready) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout < 0 ? 0 : timeout);
+  while (!ready()) {
+    if (timeout >= 0 && std::chrono::steady_clock::now() >= deadline) return 0;
+    auto slice = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+    auto until = timeout >= 0 && deadline < slice ? deadline : slice;
+    PyThreadState* ts = PyEval_SaveThread();
+    c.changed.wait_until(lock, until);
+    lock.unlock();  // never hold the channel lock while waiting for the GIL
+    PyEval_RestoreThread(ts);
+    if (PyErr_CheckSignals() < 0) return -1;
+    lock.lock();
+  }
+  return 1;
+}
+
+PyObject* queue_module_error(PyObject* self, bool full) {
+  PyObject* module = PyType_GetModule(Py_TYPE(self));
+  ModuleState* st = module ? state_of(module) : nullptr;
+  if (st) PyErr_SetNone(full ? st->full_error : st->empty_error);
+  return nullptr;
+}
+
+// put(item: bytes, block=True, timeout=None)
+PyObject* queue_put(PyObject* self, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"item", "block", "timeout", nullptr};
+  Py_buffer view;
+  int block = 1;
+  PyObject* timeout_obj = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*|pO", const_cast<char**>(kwlist), &view, &block, &timeout_obj))
+    return nullptr;
+  std::string item(static_cast<const char*>(view.buf), view.len);
+  PyBuffer_Release(&view);
+  double timeout = timeout_obj == Py_None ? -1 : PyFloat_AsDouble(timeout_obj);
+  if (PyErr_Occurred()) return nullptr;
+  if (!block) timeout = 0;
+  Channel& c = **reinterpret_cast<QueueObject*>(self)->channel;
+  std::unique_lock<std::mutex> lock(c.mutex);
+  int ok = wait_for(c, lock, timeout, [&] { return c.maxsize == 0 || c.items.size() < c.maxsize; });
+  if (ok < 0) return nullptr;
+  if (ok == 0) return queue_module_error(self, true);
+  c.items.push_back(std::move(item));
+  c.changed.notify_all();
+  Py_RETURN_NONE;
+}
+
+// get(block=True, timeout=None) -> bytes
+PyObject* queue_get(PyObject* self, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"block", "timeout", nullptr};
+  int block = 1;
+  PyObject* timeout_obj = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|pO", const_cast<char**>(kwlist), &block, &timeout_obj)) return nullptr;
+  double timeout = timeout_obj == Py_None ? -1 : PyFloat_AsDouble(timeout_obj);
+  if (PyErr_Occurred()) return nullptr;
+  if (!block) timeout = 0;
+  Channel& c = **reinterpret_cast<QueueObject*>(self)->channel;
+  std::unique_lock<std::mutex> lock(c.mutex);
+  int ok = wait_for(c, lock, timeout, [&] { return !c.items.empty(); });
+  if (ok < 0) return nullptr;
+  if (ok == 0) return queue_module_error(self, false);
+  std::string item = std::move(c.items.front());
+  c.items.pop_front();
+  c.changed.notify_all();
+  lock.unlock();
+  return PyBytes_FromStringAndSize(item.data(), static_cast<Py_ssize_t>(item.size()));
+}
+
+PyObject* queue_qsize(PyObject* self, PyObject*) {
+  Channel& c = **reinterpret_cast<QueueObject*>(self)->channel;
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return PyLong_FromSize_t(c.items.size());
+}
+
+PyObject* queue_handle(PyObject* self, void*) {
+  return PyLong_FromUnsignedLongLong((*reinterpret_cast<QueueObject*>(self)->channel)->handle);
+}
+
+PyObject* queue_maxsize(PyObject* self, void*) {
+  return PyLong_FromSize_t((*reinterpret_cast<QueueObject*>(self)->channel)->maxsize);
+}
+
+PyMethodDef queue_methods[] = {
+    {"put", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(queue_put)), METH_VARARGS | METH_KEYWORDS,
+     "put(item: bytes, block=True, timeout=None)"},
+    {"get", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(queue_get)), METH_VARARGS | METH_KEYWORDS,
+     "get(block=True, timeout=None) -> bytes"},
+    {"qsize", queue_qsize, METH_NOARGS, "Items waiting now."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyGetSetDef queue_getset[] = {
+    {"handle", queue_handle, nullptr, "Names the queue in every interpreter (see attach_queue).", nullptr},
+    {"maxsize", queue_maxsize, nullptr, "0: unbounded.", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+PyType_Slot queue_slots[] = {
+    {Py_tp_new, reinterpret_cast<void*>(queue_new)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(queue_dealloc)},
+    {Py_tp_methods, queue_methods},
+    {Py_tp_getset, queue_getset},
+    {Py_tp_doc, const_cast<char*>("RawQueue(maxsize=0): a queue of bytes shared by every interpreter.")},
+    {0, nullptr},
+};
+
+PyType_Spec queue_spec = {"_owngil.RawQueue", sizeof(QueueObject), 0,
+                          Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, queue_slots};
+
+// ---- Buffer --------------------------------------------------------------------------------
+
+struct BufferObject {
+  PyObject_HEAD
+  std::shared_ptr<Block>* block;
+};
+
+PyObject* new_buffer(PyTypeObject* type, std::shared_ptr<Block> block) {
+  auto* self = reinterpret_cast<BufferObject*>(type->tp_alloc(type, 0));
+  if (!self) return nullptr;
+  self->block = new std::shared_ptr<Block>(std::move(block));
+  return reinterpret_cast<PyObject*>(self);
+}
+
+PyObject* buffer_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"size", nullptr};
+  Py_ssize_t size;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n", const_cast<char**>(kwlist), &size)) return nullptr;
+  if (size < 0) {
+    PyErr_SetString(PyExc_ValueError, "size must be >= 0");
+    return nullptr;
+  }
+  std::shared_ptr<Block> block;
+  try {
+    block = std::make_shared<Block>(size);
+  } catch (const std::bad_alloc&) {
+    return PyErr_NoMemory();
+  }
+  block->handle = blocks().add(block);
+  return new_buffer(type, std::move(block));
+}
+
+void buffer_dealloc(PyObject* self) {
+  PyTypeObject* tp = Py_TYPE(self);
+  delete reinterpret_cast<BufferObject*>(self)->block;
+  tp->tp_free(self);
+  Py_DECREF(tp);
+}
+
+int buffer_getbuffer(PyObject* self, Py_buffer* view, int flags) {
+  Block& b = **reinterpret_cast<BufferObject*>(self)->block;
+  return PyBuffer_FillInfo(view, self, b.data.get(), b.size, 0, flags);
+}
+
+PyObject* buffer_handle(PyObject* self, void*) {
+  return PyLong_FromUnsignedLongLong((*reinterpret_cast<BufferObject*>(self)->block)->handle);
+}
+
+Py_ssize_t buffer_length(PyObject* self) { return (*reinterpret_cast<BufferObject*>(self)->block)->size; }
+
+PyGetSetDef buffer_getset[] = {
+    {"handle", buffer_handle, nullptr, "Names the memory in every interpreter (see attach_buffer).", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+PyType_Slot buffer_slots[] = {
+    {Py_tp_new, reinterpret_cast<void*>(buffer_new)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(buffer_dealloc)},
+    {Py_tp_getset, buffer_getset},
+    {Py_bf_getbuffer, reinterpret_cast<void*>(buffer_getbuffer)},
+    {Py_sq_length, reinterpret_cast<void*>(buffer_length)},
+    {Py_tp_doc, const_cast<char*>("Buffer(size): zeroed memory that every interpreter can see without copying.")},
+    {0, nullptr},
+};
+
+PyType_Spec buffer_spec = {"_owngil.Buffer", sizeof(BufferObject), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+                           buffer_slots};
+
+// attach_queue(handle) / attach_buffer(handle): this interpreter's object for a shared one.
+PyObject* py_attach_queue(PyObject* module, PyObject* arg) {
+  uint64_t handle = PyLong_AsUnsignedLongLong(arg);
+  if (PyErr_Occurred()) return nullptr;
+  std::shared_ptr<Channel> channel = channels().find(handle);
+  if (!channel) return PyErr_Format(PyExc_LookupError, "no queue with handle %llu (all its owners are gone)", (unsigned long long)handle);
+  return new_queue(state_of(module)->queue_type, std::move(channel));
+}
+
+PyObject* py_attach_buffer(PyObject* module, PyObject* arg) {
+  uint64_t handle = PyLong_AsUnsignedLongLong(arg);
+  if (PyErr_Occurred()) return nullptr;
+  std::shared_ptr<Block> block = blocks().find(handle);
+  if (!block) return PyErr_Format(PyExc_LookupError, "no buffer with handle %llu (all its owners are gone)", (unsigned long long)handle);
+  return new_buffer(state_of(module)->buffer_type, std::move(block));
+}
+
+// ---- module --------------------------------------------------------------------------------
+
+PyMethodDef module_methods[] = {
+    {"create", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(py_create)), METH_VARARGS | METH_KEYWORDS,
+     "create(allow_threads=True) -> id of a new own-GIL interpreter"},
+    {"destroy", py_destroy, METH_O, "destroy(id): wait for threads inside, then end it"},
+    {"run_string", py_run_string, METH_VARARGS, "run_string(id, source): run code in its __main__"},
+    {"call", py_call, METH_VARARGS, "call(id, payload: bytes) -> bytes: owngil._worker.execute(payload) there"},
+    {"count", py_count, METH_NOARGS, "count() -> interpreters alive"},
+    {"attach_queue", py_attach_queue, METH_O, "attach_queue(handle) -> RawQueue"},
+    {"attach_buffer", py_attach_buffer, METH_O, "attach_buffer(handle) -> Buffer"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+int module_exec(PyObject* module) {
+  ModuleState* st = state_of(module);
+  st->queue_type = reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &queue_spec, nullptr));
+  if (!st->queue_type || PyModule_AddType(module, st->queue_type) < 0) return -1;
+  st->buffer_type = reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &buffer_spec, nullptr));
+  if (!st->buffer_type || PyModule_AddType(module, st->buffer_type) < 0) return -1;
+  PyObject* queue = PyImport_ImportModule("queue");
+  if (!queue) return -1;
+  st->empty_error = PyObject_GetAttrString(queue, "Empty");
+  st->full_error = PyObject_GetAttrString(queue, "Full");
+  Py_DECREF(queue);
+  return st->empty_error && st->full_error ? 0 : -1;
+}
+
+int module_traverse(PyObject* module, visitproc visit, void* arg) {
+  ModuleState* st = state_of(module);
+  Py_VISIT(st->queue_type);
+  Py_VISIT(st->buffer_type);
+  Py_VISIT(st->empty_error);
+  Py_VISIT(st->full_error);
+  return 0;
+}
+
+int module_clear(PyObject* module) {
+  ModuleState* st = state_of(module);
+  Py_CLEAR(st->queue_type);
+  Py_CLEAR(st->buffer_type);
+  Py_CLEAR(st->empty_error);
+  Py_CLEAR(st->full_error);
+  return 0;
+}
+
+void module_free(void* module) { module_clear(static_cast<PyObject*>(module)); }
+
+PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, reinterpret_cast<void*>(module_exec)},
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#ifdef Py_mod_gil
+    {Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
+    {0, nullptr},
+};
+
+PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_owngil", "Native half of owngil: interpreters, queues, shared buffers.",
+    sizeof(ModuleState), module_methods, module_slots, module_traverse, module_clear, module_free,
+};
+
+}  // namespace
+
+PyMODINIT_FUNC PyInit__owngil(void) { return PyModuleDef_Init(&module_def); }

@@ -1,0 +1,234 @@
+"""owngil: run Python in a pool of subinterpreters that each own their GIL (CPython 3.12+).
+
+    with owngil.Pool(4) as pool:
+        for result in pool.map(module.work, items):
+            ...
+
+Pool is a concurrent.futures.Executor. Each worker is a thread of this interpreter that owns one
+subinterpreter; a task runs there with that interpreter's GIL, so tasks run in parallel. Callables
+go by reference (module-level functions; those of the main script too), arguments and results by
+value (marshal for plain types, pickle for the rest). Queue and Buffer are shared by every
+interpreter: a Queue carries values between them, a Buffer is memory they all see without copying.
+
+What does not work: extension modules that are not isolated (see `owngil check`) cannot be
+imported in a worker; objects themselves are never shared, only copied; fork() after
+interpreters exist is not supported.
+"""
+import concurrent.futures
+import copyreg
+import os
+import queue as _queue
+import sys
+import threading
+
+from . import _owngil
+from ._worker import dump as _dump, load as _load
+
+__all__ = ["Pool", "Queue", "Buffer", "RemoteTraceback", "WorkerStartError"]
+
+
+class RemoteTraceback(Exception):
+    """The traceback of a task's exception in its worker interpreter (set as __cause__)."""
+
+    def __init__(self, text):
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self):
+        return "\n" + self.text
+
+
+class WorkerStartError(ImportError):
+    """A worker interpreter could not be set up (a preload module, the initializer)."""
+
+
+Buffer = _owngil.Buffer
+
+
+def _attach_buffer(handle):
+    return _owngil.attach_buffer(handle)
+
+
+copyreg.pickle(Buffer, lambda buffer: (_attach_buffer, (buffer.handle,)))
+
+
+def _attach_queue(handle):
+    return Queue(_raw=_owngil.attach_queue(handle))
+
+
+class Queue:
+    """A bounded, blocking FIFO queue usable from every interpreter (queue.Queue's interface).
+
+    Items are copied (marshal or pickle); pass a Queue to a task as an argument to share it.
+    """
+
+    def __init__(self, maxsize=0, *, _raw=None):
+        self._raw = _raw if _raw is not None else _owngil.RawQueue(maxsize)
+
+    def put(self, item, block=True, timeout=None):
+        self._raw.put(_dump(item), block, timeout)
+
+    def get(self, block=True, timeout=None):
+        return _load(self._raw.get(block, timeout))
+
+    def put_nowait(self, item):
+        self.put(item, False)
+
+    def get_nowait(self):
+        return self.get(False)
+
+    def qsize(self):
+        return self._raw.qsize()
+
+    def empty(self):
+        return self.qsize() == 0
+
+    def full(self):
+        return 0 < self._raw.maxsize <= self.qsize()
+
+    @property
+    def maxsize(self):
+        return self._raw.maxsize
+
+    def __reduce__(self):
+        return (_attach_queue, (self._raw.handle,))
+
+
+def _reference(fn):
+    """How a worker finds `fn`: (module, qualname, script) for named functions, else fn itself."""
+    module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
+    if isinstance(module, str) and isinstance(qualname, str) and "<" not in qualname:
+        main_path = getattr(sys.modules.get("__main__"), "__file__", None) if module == "__main__" else None
+        return (module, qualname, main_path)
+    return fn  # pickled: a functools.partial of a module-level function, a bound method, ...
+
+
+def _outcome(data):
+    ok, *rest = _load(data)
+    if ok:
+        return rest[0]
+    error, remote = rest
+    error.__cause__ = RemoteTraceback(remote)
+    raise error
+
+
+class _Worker(threading.Thread):
+    def __init__(self, pool, index):
+        super().__init__(name=f"owngil-worker-{index}", daemon=True)
+        self.pool = pool
+        self.ready = threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            self.interp = _owngil.create()
+        except BaseException as e:
+            self.error = e
+            self.ready.set()
+            return
+        try:
+            self.setup()
+        except BaseException as e:
+            self.error = e
+        self.ready.set()
+        try:
+            if self.error is None:
+                self.serve()
+        finally:
+            _owngil.destroy(self.interp)
+
+    def setup(self):
+        pool = self.pool
+        _owngil.run_string(self.interp, f"import sys\nsys.path[:] = {list(sys.path)!r}")
+        for name in pool._preload:
+            try:
+                _owngil.run_string(self.interp, f"import {name}")
+            except RuntimeError as e:
+                raise WorkerStartError(
+                    f"module {name!r} cannot be loaded in an own-GIL subinterpreter: {e}. "
+                    f"If it is a C extension, `owngil check` on its sources lists what keeps it out."
+                ) from None
+        if pool._initializer is not None:
+            payload = _dump((_reference(pool._initializer), pool._initargs, {}))
+            try:
+                _outcome(_owngil.call(self.interp, payload))
+            except BaseException as e:
+                raise WorkerStartError(f"the pool's initializer failed in a worker: {e!r}") from e
+
+    def serve(self):
+        work = self.pool._work
+        while True:
+            item = work.get()
+            if item is None:
+                return
+            future, payload, _keep_alive = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                data = _owngil.call(self.interp, payload)
+                future.set_result(_outcome(data))
+            except BaseException as e:
+                future.set_exception(e)
+            del item, future, _keep_alive
+
+
+class Pool(concurrent.futures.Executor):
+    """A concurrent.futures.Executor whose workers each own an interpreter with its own GIL.
+
+    max_workers: default os.cpu_count(). preload: modules every worker imports at start (a
+    module that cannot load there fails the pool's start with CPython's reason). initializer,
+    initargs: called once in every worker.
+    """
+
+    def __init__(self, max_workers=None, *, initializer=None, initargs=(), preload=()):
+        if max_workers is None:
+            max_workers = os.cpu_count() or 1
+        if max_workers <= 0:
+            raise ValueError("max_workers must be greater than 0")
+        self._initializer, self._initargs, self._preload = initializer, tuple(initargs), tuple(preload)
+        self._work = _queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._shutdown = False
+        self._workers = [_Worker(self, i) for i in range(max_workers)]
+        for w in self._workers:
+            w.start()
+        for w in self._workers:
+            w.ready.wait()
+        failed = next((w.error for w in self._workers if w.error is not None), None)
+        if failed is not None:
+            self.shutdown()
+            raise failed
+
+    @property
+    def max_workers(self):
+        return len(self._workers)
+
+    def submit(self, fn, /, *args, **kwargs):
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            payload = _dump((_reference(fn), args, kwargs))
+            future = concurrent.futures.Future()
+            # The arguments stay referenced until the task ran: a Buffer or Queue in them must
+            # outlive its trip to the worker.
+            self._work.put((future, payload, (args, kwargs)))
+            return future
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        with self._lock:
+            if not self._shutdown:
+                self._shutdown = True
+                if cancel_futures:
+                    while True:
+                        try:
+                            item = self._work.get_nowait()
+                        except _queue.Empty:
+                            break
+                        if item is not None:
+                            item[0].cancel()
+                for _ in self._workers:
+                    self._work.put(None)
+        if wait:
+            for w in self._workers:
+                if w.is_alive() and w is not threading.current_thread():
+                    w.join()

@@ -1,0 +1,237 @@
+"""owngil.Pool, Queue and Buffer, on the CPython running this file (3.12+).
+
+Run: PYTHONPATH=build/runtime/py3.12 python3.12 -m unittest -v test_pool   (from tests/runtime)
+Environment: OWNGIL (the CLI) and OWNGIL_CORPUS (corpus/) for the ported-module test.
+"""
+import asyncio
+import concurrent.futures
+import os
+import pathlib
+import pickle
+import queue
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import owngil  # noqa: E402
+import rt_helpers  # noqa: E402
+from owngil import _owngil  # noqa: E402
+
+
+class PoolBasics(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pool = owngil.Pool(2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pool.shutdown()
+
+    def test_submit_returns_the_result(self):
+        self.assertEqual(self.pool.submit(rt_helpers.add, 2, b=3).result(timeout=30), 5)
+
+    def test_map_keeps_order(self):
+        self.assertEqual(list(self.pool.map(rt_helpers.add, range(50), range(50))), [2 * i for i in range(50)])
+
+    def test_tasks_run_in_other_interpreters(self):
+        main_modules = id(sys.modules)
+        places = {self.pool.submit(rt_helpers.where).result(timeout=30)[0] for _ in range(20)}
+        self.assertNotIn(main_modules, places)
+
+    def test_plain_values_round_trip(self):
+        values = [None, True, False, 0, -7, 2**100, 1.5, "é", b"\x00\xff", (1, ("a", None)), [1, 2], {"k": [1]}]
+        for value in values:
+            self.assertEqual(self.pool.submit(rt_helpers.echo, value).result(timeout=30), value)
+
+    def test_other_values_go_by_pickle(self):
+        point = rt_helpers.Point(1, 2)
+        self.assertEqual(self.pool.submit(rt_helpers.echo, point).result(timeout=30), point)
+
+    def test_builtin_callables_by_reference(self):
+        self.assertEqual(self.pool.submit(pow, 3, 4).result(timeout=30), 81)
+
+    def test_unpicklable_callable_fails_at_submit(self):
+        with self.assertRaises(Exception):
+            self.pool.submit(lambda: 1)
+
+    def test_exception_keeps_its_type_and_remote_traceback(self):
+        future = self.pool.submit(rt_helpers.fail, "value", "bad value")
+        with self.assertRaises(ValueError) as caught:
+            future.result(timeout=30)
+        self.assertEqual(str(caught.exception), "bad value")
+        cause = caught.exception.__cause__
+        self.assertIsInstance(cause, owngil.RemoteTraceback)
+        self.assertIn("in fail", cause.text)
+        with self.assertRaises(rt_helpers.CustomError):
+            self.pool.submit(rt_helpers.fail, "custom", "x").result(timeout=30)
+
+    def test_worker_survives_exceptions(self):
+        for _ in range(10):
+            self.assertRaises(KeyError, self.pool.submit(rt_helpers.fail, "key", "k").result, 30)
+        self.assertEqual(self.pool.submit(rt_helpers.add, 1, 1).result(timeout=30), 2)
+
+    def test_asyncio_run_in_executor(self):
+        async def main():
+            loop = asyncio.get_running_loop()
+            return await asyncio.gather(*(loop.run_in_executor(self.pool, rt_helpers.add, i, 1) for i in range(5)))
+
+        self.assertEqual(asyncio.run(main()), [1, 2, 3, 4, 5])
+
+    def test_it_is_an_executor(self):
+        self.assertIsInstance(self.pool, concurrent.futures.Executor)
+        self.assertEqual(self.pool.max_workers, 2)
+
+
+class PoolLifecycle(unittest.TestCase):
+    def test_initializer_runs_in_every_worker(self):
+        with owngil.Pool(2, initializer=rt_helpers.init, initargs=(42,)) as pool:
+            self.assertEqual(set(pool.map(lambda_free_initialized, range(8))), {42})
+
+    def test_failing_initializer_fails_pool_start(self):
+        with self.assertRaises(owngil.WorkerStartError) as caught:
+            owngil.Pool(1, initializer=rt_helpers.boom)
+        self.assertIn("initializer failed on purpose", str(caught.exception))
+
+    def test_preload_of_a_missing_module_names_it(self):
+        with self.assertRaises(owngil.WorkerStartError) as caught:
+            owngil.Pool(1, preload=["no_such_module_here"])
+        self.assertIn("'no_such_module_here'", str(caught.exception))
+        self.assertIn("owngil check", str(caught.exception))
+
+    def test_shutdown_refuses_new_work_and_frees_interpreters(self):
+        before = _owngil.count()
+        pool = owngil.Pool(2)
+        self.assertEqual(_owngil.count(), before + 2)
+        pool.submit(rt_helpers.add, 1).result(timeout=30)
+        pool.shutdown()
+        self.assertEqual(_owngil.count(), before)
+        with self.assertRaises(RuntimeError):
+            pool.submit(rt_helpers.add, 1)
+
+    def test_shutdown_can_cancel_waiting_work(self):
+        pool = owngil.Pool(1)
+        first = pool.submit(rt_helpers.spin, 0.3)
+        while not first.running():  # the worker has taken it
+            time.sleep(0.01)
+        waiting = [pool.submit(rt_helpers.add, i) for i in range(20)]
+        pool.shutdown(cancel_futures=True)
+        self.assertGreater(first.result(), 0)
+        self.assertTrue(any(f.cancelled() for f in waiting))
+
+    def test_tasks_run_in_parallel(self):
+        # Two 0.4 s busy loops on two workers take about 0.4 s, not 0.8 s (one GIL would serialize
+        # them). Only checked on a machine with two cores or more.
+        if (os.cpu_count() or 1) < 2:
+            self.skipTest("one core")
+        with owngil.Pool(2) as pool:
+            pool.submit(rt_helpers.add, 0).result(timeout=30)
+            start = time.perf_counter()
+            list(pool.map(rt_helpers.spin, [0.4, 0.4]))
+            elapsed = time.perf_counter() - start
+        self.assertLess(elapsed, 0.75, "the two tasks did not overlap")
+
+
+def lambda_free_initialized(_):
+    return rt_helpers.initialized()
+
+
+class QueueTests(unittest.TestCase):
+    def test_values_cross_from_workers(self):
+        q = owngil.Queue()
+        with owngil.Pool(2) as pool:
+            counts = list(pool.map(rt_helpers.fill, [q, q], [50, 50]))
+        self.assertEqual(counts, [50, 50])
+        items = sorted(q.get(timeout=5) for _ in range(100))
+        self.assertEqual(items, sorted([("item", i) for i in range(50)] * 2))
+        self.assertTrue(q.empty())
+
+    def test_values_cross_to_workers(self):
+        q = owngil.Queue()
+        with owngil.Pool(1) as pool:
+            future = pool.submit(rt_helpers.drain, q, 3)
+            for value in (1, "two", rt_helpers.Point(3, 3)):
+                q.put(value)
+            self.assertEqual(future.result(timeout=30), [1, "two", rt_helpers.Point(3, 3)])
+
+    def test_timeouts_and_bounds(self):
+        q = owngil.Queue(maxsize=1)
+        self.assertRaises(queue.Empty, q.get, timeout=0.05)
+        self.assertRaises(queue.Empty, q.get_nowait)
+        q.put(1)
+        self.assertTrue(q.full())
+        started = time.perf_counter()
+        self.assertRaises(queue.Full, q.put, 2, timeout=0.1)
+        self.assertGreaterEqual(time.perf_counter() - started, 0.09)
+        self.assertEqual(q.get(), 1)
+
+    def test_blocking_get_wakes_on_put_from_a_thread(self):
+        q = owngil.Queue()
+        threading.Timer(0.1, q.put, args=("late",)).start()
+        self.assertEqual(q.get(timeout=5), "late")
+
+
+class BufferTests(unittest.TestCase):
+    def test_workers_see_and_change_the_same_memory(self):
+        buffer = owngil.Buffer(1000)
+        memoryview(buffer)[:10] = bytes(range(1, 11))
+        with owngil.Pool(1) as pool:
+            self.assertEqual(pool.submit(rt_helpers.buffer_sum, buffer).result(timeout=30), 55)
+            self.assertEqual(pool.submit(rt_helpers.buffer_write, buffer, 7).result(timeout=30), 1000)
+        self.assertEqual(bytes(memoryview(buffer)[:3]), b"\x07\x07\x07")
+
+    def test_handing_over_does_not_copy(self):
+        small, big = owngil.Buffer(1024), owngil.Buffer(64 * 1024 * 1024)
+        self.assertEqual(len(pickle.dumps(small)), len(pickle.dumps(big)))
+
+    def test_memory_lives_while_a_view_exists(self):
+        buffer = owngil.Buffer(16)
+        view = memoryview(buffer)
+        handle = buffer.handle
+        del buffer
+        view[0] = 5
+        self.assertEqual(memoryview(_owngil.attach_buffer(handle))[0], 5)
+        view.release()
+        del view
+        with self.assertRaises(LookupError):
+            _owngil.attach_buffer(handle)
+
+
+class PortedModuleInThePool(unittest.TestCase):
+    """A corpus module ported by `owngil fix` gives the same results in the pool as here."""
+
+    def test_ported_spglobals(self):
+        owngil_cli, corpus = os.environ.get("OWNGIL"), os.environ.get("OWNGIL_CORPUS")
+        if not owngil_cli or not corpus or not shutil.which("gcc"):
+            self.skipTest("needs OWNGIL, OWNGIL_CORPUS and gcc")
+        with tempfile.TemporaryDirectory() as tmp:
+            work = pathlib.Path(tmp)
+            shutil.copy(pathlib.Path(corpus) / "single_phase_globals" / "spglobals.c", work)
+            subprocess.run([owngil_cli, "fix", "--no-config", "--write", str(work)], check=True, capture_output=True)
+            include = sysconfig.get_paths()["include"]
+            suffix = sysconfig.get_config_var("EXT_SUFFIX")
+            subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-isystem", include, str(work / "spglobals.c"),
+                            "-o", str(work / f"spglobals{suffix}")], check=True)
+            sys.path.insert(0, tmp)
+            try:
+                import spglobals
+                here = [spglobals.greet(name) for name in ("ann", "bob")]
+                with owngil.Pool(2, preload=["spglobals"]) as pool:
+                    there = list(pool.map(spglobals.greet, ["ann", "bob"]))
+                    with self.assertRaises(spglobals.Error):  # the module's own exception type
+                        pool.submit(spglobals.greet, 3).result(timeout=30)
+                self.assertEqual(there, here)
+                self.assertEqual(there, ["hello, ann", "hello, bob"])
+            finally:
+                sys.path.remove(tmp)
+                sys.modules.pop("spglobals", None)
+
+
+if __name__ == "__main__":
+    unittest.main()
