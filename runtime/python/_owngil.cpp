@@ -121,10 +121,11 @@ PyObject* py_run_string(PyObject*, PyObject* args) {
   Py_RETURN_NONE;
 }
 
-// In the target interpreter: owngil._worker.execute(payload) -> bytes.
-int execute_there(const std::string& payload, std::string* out, std::string* error) {
+// In the target interpreter: owngil._worker.execute(payload) -> bytes. `payload` is the caller's
+// memory, read-only and kept alive by the caller's buffer view: one copy makes it a bytes here.
+int execute_there(const char* payload, Py_ssize_t size, std::string* out, std::string* error) {
   PyObject* worker = PyImport_ImportModule("owngil._worker");
-  PyObject* result = worker ? PyObject_CallMethod(worker, "execute", "y#", payload.data(), (Py_ssize_t)payload.size()) : nullptr;
+  PyObject* result = worker ? PyObject_CallMethod(worker, "execute", "y#", payload, size) : nullptr;
   Py_XDECREF(worker);
   if (result && PyBytes_Check(result)) {
     out->assign(PyBytes_AS_STRING(result), PyBytes_GET_SIZE(result));
@@ -151,18 +152,17 @@ PyObject* py_call(PyObject*, PyObject* args) {
   unsigned long long id;
   Py_buffer view;
   if (!PyArg_ParseTuple(args, "Ky*", &id, &view)) return nullptr;
-  std::string payload(static_cast<const char*>(view.buf), view.len);
-  PyBuffer_Release(&view);
   std::string out, error;
   int status;
   Py_BEGIN_ALLOW_THREADS
   owngil_guard guard{};
   status = owngil_enter(id, &guard);
   if (status == OWNGIL_OK) {
-    status = execute_there(payload, &out, &error);
+    status = execute_there(static_cast<const char*>(view.buf), view.len, &out, &error);
     owngil_leave(&guard);
   }
   Py_END_ALLOW_THREADS
+  PyBuffer_Release(&view);
   if (status != OWNGIL_OK) return raise_status(status, error.c_str());
   return PyBytes_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()));
 }

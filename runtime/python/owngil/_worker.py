@@ -37,7 +37,8 @@ def dump(value):
 
 
 def load(data):
-    return marshal.loads(data[1:]) if data[:1] == b"M" else pickle.loads(data[1:])
+    body = memoryview(data)[1:]  # no copy of what may be a large payload
+    return marshal.loads(body) if data[:1] == b"M" else pickle.loads(body)
 
 
 def _main_module(path):
