@@ -78,14 +78,19 @@ def throughput(ex, n=20000):
     return n / (time.perf_counter() - t)
 
 
-def speedup(ex, fn, arg, tasks=4):
-    t = time.perf_counter()
-    for _ in range(tasks):
-        fn(arg)
-    serial = time.perf_counter() - t
-    t = time.perf_counter()
-    list(ex.map(fn, [arg] * tasks))
-    return serial / (time.perf_counter() - t)
+def speedup(ex, fn, arg, tasks=4, rounds=3):
+    """Best serial time over best parallel time, alternating, so a busy moment of the machine
+    does not land on one side only."""
+    serial = parallel = float("inf")
+    for _ in range(rounds):
+        t = time.perf_counter()
+        for _ in range(tasks):
+            fn(arg)
+        serial = min(serial, time.perf_counter() - t)
+        t = time.perf_counter()
+        list(ex.map(fn, [arg] * tasks))
+        parallel = min(parallel, time.perf_counter() - t)
+    return serial / parallel
 
 
 def handover_ms(ex, data, rounds=3):
