@@ -105,6 +105,23 @@ class PoolLifecycle(unittest.TestCase):
         self.assertIn("'no_such_module_here'", str(caught.exception))
         self.assertIn("owngil check", str(caught.exception))
 
+    def test_preload_of_a_single_phase_module_gives_cpythons_reason(self):
+        corpus_build = os.environ.get("OWNGIL_CORPUS_BUILD")
+        plain_dir = os.path.join(corpus_build or "", "single_phase_plain")
+        if not corpus_build or not os.path.isdir(plain_dir):
+            self.skipTest("needs OWNGIL_CORPUS_BUILD with the corpus built")
+        sys.path.insert(0, plain_dir)
+        try:
+            with self.assertRaises(owngil.WorkerStartError) as caught:
+                owngil.Pool(1, preload=["plain"])
+        finally:
+            sys.path.remove(plain_dir)
+        message = str(caught.exception)
+        self.assertIn("'plain'", message)
+        self.assertIn("does not support loading in subinterpreters", message)  # CPython's words
+        self.assertIn("owngil check", message)
+        self.assertEqual(_owngil.count(), 0)  # the workers that did start were shut down
+
     def test_shutdown_refuses_new_work_and_frees_interpreters(self):
         before = _owngil.count()
         pool = owngil.Pool(2)
