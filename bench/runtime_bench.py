@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import bench_tasks  # noqa: E402
 import owngil  # noqa: E402
+from bench_common import rss_mib  # noqa: E402
 
 try:
     import _interpreters as raw_interpreters  # 3.13
@@ -29,14 +30,6 @@ except ImportError:
     raw_interpreters = None
 
 WORKERS = 2
-
-
-def rss_mib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def executors():

@@ -20,17 +20,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "runtime"))
 
 import owngil  # noqa: E402
+from bench_common import rss_mib  # noqa: E402
 from owngil import _owngil  # noqa: E402
 
 import stress_tasks  # noqa: E402
-
-
-def rss_mib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def many_tasks(n):
@@ -97,11 +90,11 @@ def create_destroy(cycles):
     rss100 = None
     for i in range(cycles):
         _owngil.destroy(_owngil.create())
-        if i == 99:
+        if i == min(cycles, 100) - 1:
             rss100 = rss_mib()
     elapsed = time.perf_counter() - start
     print(f"create/destroy: {cycles} cycles in {elapsed:.1f} s ({elapsed / cycles * 1000:.1f} ms each); "
-          f"RSS {rss0:.0f} MiB at start, {rss100:.0f} after 100, {rss_mib():.0f} after {cycles}; "
+          f"RSS {rss0:.0f} MiB at start, {rss100:.0f} after {min(cycles, 100)}, {rss_mib():.0f} after {cycles}; "
           f"interpreters left: {_owngil.count()}")
     return _owngil.count() == 0
 

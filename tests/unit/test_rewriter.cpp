@@ -38,6 +38,25 @@ static std::vector<ModulePlan> plan_for(const std::string& code) {
   return plan_fixes(m, findings, {}, [&](const std::string&) { return code; });
 }
 
+// The port of a one-module snippet that fix must accept: no refusal, and the edits apply.
+static std::string ported(const std::string& code, ModulePlan* plan = nullptr) {
+  auto plans = plan_for(code);
+  REQUIRE(plans.size() == 1);
+  REQUIRE(plans[0].refusals.empty());
+  std::string out, error;
+  REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
+  if (plan) *plan = plans[0];
+  return out;
+}
+
+// A second fix on ported code changes nothing.
+static void check_nothing_left(const std::string& out) {
+  auto again = plan_for(out);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].edits.empty());
+  CHECK(again[0].refusals.empty());
+}
+
 TEST_CASE("fix plan: a single-phase module without state is ported", "[rewriter]") {
   std::string code = R"(#include <Python.h>
 static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, NULL, NULL, NULL, NULL, NULL};
@@ -51,12 +70,9 @@ PyMODINIT_FUNC PyInit_m(void) {
     return m;
 }
 )";
-  auto plans = plan_for(code);
-  REQUIRE(plans.size() == 1);
-  REQUIRE(plans[0].refusals.empty());
-  CHECK(plans[0].repaired == std::set<std::string>{"OG001", "OG002", "OG003"});
-  std::string out, error;
-  REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
+  ModulePlan plan;
+  std::string out = ported(code, &plan);
+  CHECK(plan.repaired == std::set<std::string>{"OG001", "OG002", "OG003"});
   CHECK(out.find("static int m_exec(PyObject *module) {") != std::string::npos);
   CHECK(out.find("PyObject *m = module;") != std::string::npos);
   CHECK(out.find("Py_DECREF(m)") == std::string::npos);
@@ -64,10 +80,7 @@ PyMODINIT_FUNC PyInit_m(void) {
   CHECK(out.find("return PyModuleDef_Init(&d);") != std::string::npos);
   CHECK(out.find("NULL, 0, NULL, m_slots,") != std::string::npos);
   // The result has nothing left to fix.
-  auto again = plan_for(out);
-  REQUIRE(again.size() == 1);
-  CHECK(again[0].edits.empty());
-  CHECK(again[0].refusals.empty());
+  check_nothing_left(out);
 }
 
 TEST_CASE("fix plan refuses: other blockers, a module made in a helper, odd returns", "[rewriter]") {
@@ -113,11 +126,7 @@ static PyModuleDef_Slot slots[] = {{Py_mod_exec, ex}, {0, NULL}};
 static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "m", .m_size = 0, .m_methods = methods, .m_slots = slots};
 PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); }
 )";
-  auto plans = plan_for(code);
-  REQUIRE(plans.size() == 1);
-  REQUIRE(plans[0].refusals.empty());
-  std::string out, error;
-  REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
+  std::string out = ported(code);
   CHECK(out.find("static long bump(m_state *st, long by) { st->hits += by; return st->hits; }") != std::string::npos);
   CHECK(out.find("static long twice(m_state *st) { bump(st, 1); return bump(st, 1); }") != std::string::npos);
   CHECK(out.find("m_state *st = get_m_state(module);\n    twice(st);") != std::string::npos);
@@ -126,10 +135,7 @@ PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); }
   CHECK(out.find(".m_traverse = m_traverse") != std::string::npos);
   CHECK(out.find("static PyObject *cache;") == std::string::npos);
   CHECK(out.find("Py_mod_multiple_interpreters") != std::string::npos);
-  auto again = plan_for(out);
-  REQUIRE(again.size() == 1);
-  CHECK(again[0].edits.empty());
-  CHECK(again[0].refusals.empty());
+  check_nothing_left(out);
 }
 
 // A multi-phase, per-interpreter-GIL module around `body`, which defines a METH_O function `run`.
@@ -217,19 +223,14 @@ PyMODINIT_FUNC PyInit_m(void) {
     return m;
 }
 )";
-  auto plans = plan_for(code);
-  REQUIRE(plans.size() == 1);
-  REQUIRE(plans[0].refusals.empty());
-  CHECK(plans[0].repaired.count("OG302"));
-  std::string out, error;
-  REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
+  ModulePlan plan;
+  std::string out = ported(code, &plan);
+  CHECK(plan.repaired.count("OG302"));
   CHECK(out.find("static PyObject *name(PyObject *self, PyObject *Py_UNUSED(ignored))") != std::string::npos);
   CHECK(out.find("return PyModule_GetNameObject(self);") != std::string::npos);
   CHECK(out.find("PyState_") == std::string::npos);
   CHECK(out.find("Py_DECREF(m)") == std::string::npos);
-  auto again = plan_for(out);
-  CHECK(again[0].edits.empty());
-  CHECK(again[0].refusals.empty());
+  check_nothing_left(out);
 
   auto helper = plan_for(R"(#include <Python.h>
 static struct PyModuleDef d;
@@ -255,10 +256,7 @@ PyMODINIT_FUNC PyInit_m(void) {
     return m;
 }
 )";
-  auto plans = plan_for(code);
-  REQUIRE(plans[0].refusals.empty());
-  std::string out, error;
-  REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
+  std::string out = ported(code);
   CHECK(out.find("{Py_mod_gil, Py_MOD_GIL_NOT_USED}") != std::string::npos);
   CHECK(out.find("Py_MOD_GIL_USED}") == std::string::npos);
 }
@@ -297,12 +295,9 @@ PyMODINIT_FUNC PyInit_m(void) {
     return m;
 }
 )";
-  auto plans = plan_for(code);
-  REQUIRE(plans.size() == 1);
-  REQUIRE(plans[0].refusals.empty());
-  CHECK(plans[0].repaired.count("OG201"));
-  std::string out, error;
-  REQUIRE(apply_edits(code, plans[0].edits, &out, &error));
+  ModulePlan plan;
+  std::string out = ported(code, &plan);
+  CHECK(plan.repaired.count("OG201"));
   CHECK(out.find("static PyTypeObject T") == std::string::npos);
   CHECK(out.find("static PyNumberMethods") == std::string::npos);  // folded into the slots
   CHECK(out.find("{Py_nb_negative, obj_neg},") != std::string::npos);
@@ -325,10 +320,7 @@ PyMODINIT_FUNC PyInit_m(void) {
   REQUIRE(out.find(include) != std::string::npos);
   // Parsed again without the header (the snippet has no tree to find it in; 3.12 needs nothing from it).
   out.erase(out.find(include), include.size());
-  auto again = plan_for(out);
-  REQUIRE(again.size() == 1);
-  CHECK(again[0].edits.empty());
-  CHECK(again[0].refusals.empty());
+  check_nothing_left(out);
 }
 
 TEST_CASE("fix refuses static types it cannot convert safely", "[rewriter][OG201]") {
