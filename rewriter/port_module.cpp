@@ -49,6 +49,14 @@ size_t line_start(const std::string& text, size_t offset) {
   return nl == std::string::npos ? 0 : nl + 1;
 }
 
+// The line that ends just before `line_begin` is empty.
+bool blank_line_before(const std::string& text, size_t line_begin) {
+  return line_begin >= 2 && text[line_begin - 1] == '\n' && text[line_begin - 2] == '\n';
+}
+
+// The line that starts at `pos` is empty.
+bool blank_line_at(const std::string& text, size_t pos) { return pos < text.size() && text[pos] == '\n'; }
+
 bool only_whitespace(const std::string& text, size_t from, size_t to) {
   return std::all_of(text.begin() + from, text.begin() + to, [](char c) { return c == ' ' || c == '\t'; });
 }
@@ -216,9 +224,7 @@ class ModulePorter {
     size_t begin = line_start(src, r.begin), end = src.find('\n', r.end);
     if (only_whitespace(src, begin, r.begin) && end != std::string::npos && only_whitespace(src, r.end, end)) {
       // Between two blank lines, take one of them too, so no double blank line is left.
-      bool blank_before = begin >= 2 && src[begin - 1] == '\n' && src[begin - 2] == '\n';
-      bool blank_after = end + 1 < src.size() && src[end + 1] == '\n';
-      if (blank_before && blank_after) ++end;
+      if (blank_line_before(src, begin) && blank_line_at(src, end + 1)) ++end;
       plan_.edits.push_back({r.file, static_cast<unsigned>(begin), static_cast<unsigned>(end + 1), ""});
     }
     else
@@ -427,8 +433,8 @@ class ModulePorter {
     // One blank line after the block: the removed global's own blank line, if it had one, serves.
     // (remove_statement takes that blank line itself when the global also had one before it).
     size_t next_line = src.find('\n', first), start = line_start(src, first);
-    bool blank_after = next_line != std::string::npos && next_line + 1 < src.size() && src[next_line + 1] == '\n';
-    bool blank_before = start >= 2 && src[start - 1] == '\n' && src[start - 2] == '\n';
+    bool blank_after = next_line != std::string::npos && blank_line_at(src, next_line + 1);
+    bool blank_before = blank_line_before(src, start);
     bool global_there = std::any_of(globals.begin(), globals.end(), [&](const Global* g) { return g->decl.begin == first; });
     if (blank_after && !(blank_before && global_there)) block.pop_back();
     insert(struct_file, static_cast<unsigned>(line_start(src, first)), block, "OG101");
@@ -682,8 +688,13 @@ class ModulePorter {
       refuse(u.loc, "cannot find the " + it->first + " call to make it allocate a GC object");
       return false;
     }
-    replace({r.file, r.begin, static_cast<unsigned>(r.begin + it->first.size())}, it->second, "OG201");
+    rename_macro_call(r, it->first, it->second);
     return true;
+  }
+
+  // `PyObject_New(T, ...)` spelled at `call` becomes `PyObject_GC_New(T, ...)`: only the name changes.
+  void rename_macro_call(const SourceRange& call, const std::string& from, const std::string& to) {
+    replace({call.file, call.begin, static_cast<unsigned>(call.begin + from.size())}, to, "OG201");
   }
 
   // Instances of a heap type own a reference to it: tp_dealloc releases it, tp_traverse visits it,
@@ -741,7 +752,7 @@ class ModulePorter {
                       "PyObject_GC_Del or Py_TYPE(self)->tp_free(self)");
         return false;
       }
-      replace({r.file, r.begin, static_cast<unsigned>(r.begin + name.size())}, "PyObject_GC_Del", "OG201");
+      rename_macro_call(r, name, "PyObject_GC_Del");
     }
     return true;
   }
@@ -919,9 +930,8 @@ class ModulePorter {
       const std::string& src = text(removals[i]->file);
       unsigned begin = removals[i]->begin, end = removals[j]->end;
       bool whole_lines = begin == line_start(src, begin) && end > 0 && src[end - 1] == '\n';
-      bool blank_before = begin >= 2 && src[begin - 1] == '\n' && src[begin - 2] == '\n';
-      bool blank_after = end < src.size() && src[end] == '\n';
-      bool ends_with_blank = end >= 2 && src[end - 2] == '\n';  // the last removal took a blank line already
+      bool blank_before = blank_line_before(src, begin), blank_after = blank_line_at(src, end);
+      bool ends_with_blank = blank_line_before(src, end);  // the last removal took a blank line already
       bool edit_there = std::any_of(plan_.edits.begin(), plan_.edits.end(), [&](const Edit& e) {
         return e.file == removals[i]->file && e.begin == end;
       });
