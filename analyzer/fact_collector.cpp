@@ -612,6 +612,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     init.name = fd->getNameAsString();
     init.module_name = init.name.substr(strlen("PyInit_"));
     init.loc = where_.loc(fd->getLocation());
+    init.builder = init.name;
     facts_.inits.push_back(init);
     init_decls_.push_back(fd);
   }
@@ -622,9 +623,17 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       std::set<const FunctionDecl*> seen;
       InitFunction& init = facts_.inits[facts_.inits.size() - init_decls_.size() + i];
       pending_create_ = nullptr;
+      pending_builder_ = current_function_ = nullptr;
       find_module_creation(init_decls_[i], init, seen, 0);
       const FunctionDecl* def = nullptr;
-      if (pending_create_ && init_decls_[i]->hasBody(def)) record_init_shape(def, pending_create_, init);
+      if (!pending_create_ || !init_decls_[i]->hasBody(def)) continue;
+      if (!init.create_in_helper) {
+        record_init_shape(def, pending_create_, init);
+      } else if (forwards_to(def, pending_builder_)) {
+        record_init_shape(pending_builder_, pending_create_, init);
+        init.builder = pending_builder_->getNameAsString();
+        init.forwarder = where_.range(def->getSourceRange());
+      }
     }
   }
 
@@ -634,7 +643,21 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     const FunctionDecl* def = nullptr;
     if (!fd->hasBody(def) || !def || !seen.insert(def).second || depth > 3) return;
     if (!where_.is_user(def->getLocation())) return;
+    const FunctionDecl* caller = current_function_;
+    current_function_ = def;
     find_module_creation(def->getBody(), init, seen, depth);
+    current_function_ = caller;
+  }
+
+  // `PyInit_m(void) { return helper(); }`, with `helper` a parameterless function of the tree:
+  // the helper's body is the init's body in all but name.
+  bool forwards_to(const FunctionDecl* init, const FunctionDecl* helper) const {
+    const auto* body = dyn_cast_or_null<CompoundStmt>(init->getBody());
+    if (!helper || !body || body->size() != 1 || helper->getNumParams() != 0) return false;
+    const auto* ret = dyn_cast<ReturnStmt>(body->body_front());
+    const auto* call = ret ? dyn_cast_or_null<CallExpr>(strip(ret->getRetValue())) : nullptr;
+    return call && call->getNumArgs() == 0 && call->getDirectCallee() &&
+           call->getDirectCallee()->getCanonicalDecl() == helper->getCanonicalDecl();
   }
 
   // Everything the rewrite of a single-phase PyInit into an exec function needs to know.
@@ -706,7 +729,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         init.def = referenced_name(call->getArg(0));
         init.create_call = where_.loc(call->getBeginLoc());
         init.create_in_helper = depth > 0;
-        if (style == InitStyle::SinglePhase && depth == 0) pending_create_ = call;
+        if (style == InitStyle::SinglePhase) pending_create_ = call, pending_builder_ = current_function_;
         return;
       }
     }
@@ -833,6 +856,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     MethodTable t;
     t.name = vd->getNameAsString();
     t.loc = where_.loc(vd->getLocation());
+    t.decl = where_.range(vd->getSourceRange(), /*with_semicolon=*/true);
     for (const Expr* e : list->inits()) {
       const auto* row = dyn_cast<InitListExpr>(e->IgnoreImplicit());
       if (!row) continue;
@@ -842,6 +866,10 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       m.function = referenced_name(field_init(row, "ml_meth"));
       if (const Expr* flags = field_init(row, "ml_flags")) m.flags = constant(ctx_, flags);
       m.loc = where_.loc(row->getBeginLoc());
+      if (row->getBeginLoc().isFileID() && row->getEndLoc().isFileID()) {
+        if (const Expr* meth = field_init(row, "ml_meth")) m.meth_range = where_.range(meth->getSourceRange());
+        if (const Expr* flags = field_init(row, "ml_flags")) m.flags_range = where_.range(flags->getSourceRange());
+      }
       t.entries.push_back(std::move(m));
     }
     facts_.method_tables.push_back(std::move(t));
@@ -932,6 +960,8 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   std::map<const VarDecl*, size_t> global_index_;
   std::vector<const FunctionDecl*> init_decls_;
   const CallExpr* pending_create_ = nullptr;
+  const FunctionDecl* pending_builder_ = nullptr;   // the function that makes the pending_create_ call
+  const FunctionDecl* current_function_ = nullptr;  // whose body find_module_creation walks
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Speed of hot calls that touch module state, original vs ported by `owngil fix`, on corpus modules:
 # - spglobals.greet reads three former globals through get_spglobals_state(module);
-# - gctypes (static types turned heap types): methods and slots that fetch the state through their
-#   type (PyType_GetModuleByDef), creation of GC-tracked instances, and a slot that does not need
-#   the state (len), as a control.
+# - gctypes and stypes (static types turned heap types): methods that receive the state through
+#   their defining class (METH_METHOD entry points, one per old calling convention), slots that
+#   fetch it through their type (PyType_GetModuleByDef), creation of GC-tracked instances, and a
+#   slot that does not need the state (len), as a control.
 #
 # Usage: bench/fix_speed.sh [BUILD_DIR] [PYTHON]     (default: build, newest python3.1x found)
 # Prints Markdown rows: ns per call (best of alternating runs) and instructions per call
@@ -18,14 +19,16 @@ trap 'rm -rf "$work"' EXIT
 include=$("$py" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
 suffix=$("$py" -c "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
 
-build_pair() {  # corpus case, module: original and ported builds in $work/<v>/<module>
+build_pair() {  # corpus case, module, [fix options]: original and ported builds in $work/<v>/<module>
+  local case=$1 module=$2
+  shift 2
   for v in original ported; do
-    mkdir -p "$work/$v/$2"
-    cp "corpus/$1/$2.c" "$work/$v/$2/"
+    mkdir -p "$work/$v/$module"
+    cp "corpus/$case/$module.c" "$work/$v/$module/"
   done
-  "$owngil" fix --no-config --write "$work/ported/$2" 2>/dev/null
+  "$owngil" fix --no-config "$@" --write "$work/ported/$module" 2>/dev/null
   for v in original ported; do
-    gcc -shared -fPIC -O2 -isystem "$include" -I "$work/$v/$2" "$work/$v/$2/$2.c" -o "$work/$v/$2/$2$suffix"
+    gcc -shared -fPIC -O2 -isystem "$include" -I "$work/$v/$module" "$work/$v/$module/$module.c" -o "$work/$v/$module/$module$suffix"
   done
 }
 
@@ -73,11 +76,30 @@ print(f'| {label} | {o:.1f} ns | {p:.1f} ns | {100 * (p - o) / o:+.1f} % | {oi:.
 
 build_pair single_phase_globals spglobals
 build_pair static_types_gc gctypes
+build_pair static_types stypes
+echo "Default port (--method-state fastest):"
+echo
 echo "| call | original | ported | time | instructions, original | ported | instructions |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 row 'spglobals.greet("x")' spglobals 'f = spglobals.greet' 'f("x")'
-row 'Bag.add (method, state via type)' gctypes 'b = gctypes.Bag(); add = b.add' 'add(1); b.items.clear() if len(b) > 1000 else None'
+row 'Bag.add(1) (METH_O: state via type)' gctypes 'b = gctypes.Bag(); add = b.add' 'add(1); b.items.clear() if len(b) > 1000 else None'
+row 'Bag.add_all(1, 2) (METH_VARARGS: defining class)' gctypes 'b = gctypes.Bag(); f = b.add_all' 'f(1, 2); b.items.clear() if len(b) > 1000 else None'
 row 'Bag == Bag (richcompare, state via type)' gctypes 'a, c = gctypes.Bag([1]), gctypes.Bag([1])' 'a == c'
 row 'Bag() (tp_new with state, GC instance)' gctypes 'B = gctypes.Bag' 'B()'
 row 'iter(Bag) (tp_iter with state, GC iterator)' gctypes 'b = gctypes.Bag([1])' 'iter(b)'
 row 'len(Bag) (slot without state: control)' gctypes 'b = gctypes.Bag([1])' 'len(b)'
+point_rows() {
+  row 'Point.swapped() (METH_NOARGS)' stypes 'f = stypes.Point(1, 2).swapped' 'f()'
+  row 'Point.moved_to(q) (METH_O)' stypes 'q = stypes.Point(3, 4); f = stypes.Point(1, 2).moved_to' 'f(q)'
+  row 'Point.midpoint(q) (METH_FASTCALL)' stypes 'q = stypes.Point(3, 4); f = stypes.Point(1, 2).midpoint' 'f(q)'
+  row 'Point.shifted(1, 1) (METH_VARARGS)' stypes 'f = stypes.Point(1, 2).shifted' 'f(1.0, 1.0)'
+  row 'Point.scaled(2, offset=1) (VARARGS+KEYWORDS)' stypes 'f = stypes.Point(1, 2).scaled' 'f(2.0, offset=1.0)'
+}
+point_rows
+echo
+echo "Every method through its defining class (--method-state defining-class), same calls:"
+echo
+echo "| call | original | ported | time | instructions, original | ported | instructions |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+build_pair static_types stypes --method-state defining-class
+point_rows

@@ -88,6 +88,7 @@ bool load_config(const std::string& path, Config* out, std::string* error) {
     else if (key == "fail-on") ok = read_string(path, node, "fail-on", &out->fail_on, error);
     else if (key == "python") ok = read_string(path, node, "python", &out->python, error);
     else if (key == "format") ok = read_string(path, node, "format", &out->format, error);
+    else if (key == "method-state") ok = read_string(path, node, "method-state", &out->method_state, error);
     else if (key == "baseline") {
       ok = read_string(path, node, "baseline", &out->baseline, error);
       if (ok && fs::path(*out->baseline).is_relative()) out->baseline = (base / *out->baseline).string();

@@ -10,7 +10,7 @@ namespace owngil {
 struct Config {
   std::string source;  // the pyproject.toml it came from, "" when none
   std::optional<std::vector<std::string>> select, ignore, exclude, extra_args;
-  std::optional<std::string> fail_on, python, baseline, format;
+  std::optional<std::string> fail_on, python, baseline, format, method_state;
   std::optional<unsigned> jobs;
 };
 

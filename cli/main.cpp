@@ -42,6 +42,7 @@ struct CheckFlags {
 struct FixFlags {
   InputFlags in;
   std::vector<std::string> rules;
+  std::string method_state;
   bool write = false;
 };
 
@@ -148,10 +149,10 @@ SourceReader tree_reader(const Model& model) {
 }
 
 // What `owngil fix` would do: every rule's findings, suppressed ones aside, into plans.
-std::vector<ModulePlan> plan_tree(const Model& model, const std::set<std::string>& rules) {
+std::vector<ModulePlan> plan_tree(const Model& model, const FixOptions& options) {
   std::vector<Finding> findings = run_rules(model);
   apply_suppressions(model, findings);
-  return plan_fixes(model, findings, rules, tree_reader(model));
+  return plan_fixes(model, findings, options, tree_reader(model));
 }
 
 std::set<std::string> modules_fix_refuses(const Model& model) {
@@ -266,9 +267,15 @@ std::string where(const SourceLoc& l) {
 int run_fix(FixFlags f) {
   Config cfg;
   if (!load_project_config(f.in, &cfg)) return kExitError;
-  std::set<std::string> rules;
+  FixOptions options;
   std::string bad;
-  if (!resolve_rules(split_ids(f.rules), &rules, &bad)) return usage_error("unknown rule '" + bad + "'");
+  if (!resolve_rules(split_ids(f.rules), &options.rules, &bad)) return usage_error("unknown rule '" + bad + "'");
+  bool from_config = f.method_state.empty() && cfg.method_state;
+  if (f.method_state.empty()) f.method_state = cfg.method_state.value_or("fastest");
+  if (f.method_state == "defining-class") options.method_state = MethodState::DefiningClass;
+  else if (f.method_state != "fastest")
+    return usage_error((from_config ? cfg.source + ": [tool.owngil] method-state" : std::string("--method-state")) +
+                       " must be fastest or defining-class, not '" + f.method_state + "'");
 
   AnalysisResult analysis = analyze(analyzer_options(f.in));
   for (const InputError& e : analysis.errors) std::cerr << where(e.loc) << ": error: " << e.message << '\n';
@@ -278,7 +285,7 @@ int run_fix(FixFlags f) {
   }
   const Model& model = analysis.model;
   SourceReader reader = tree_reader(model);
-  std::vector<ModulePlan> plans = plan_tree(model, rules);
+  std::vector<ModulePlan> plans = plan_tree(model, options);
 
   bool refused = false;
   std::map<std::string, std::pair<std::string, std::string>> changed;  // file -> (before, after)
@@ -384,6 +391,10 @@ int main(int argc, char** argv) {
   CLI::App* fix = app.add_subcommand("fix", "Port modules: print a unified diff (git apply, patch -p1), or --write it");
   add_input_options(fix, fx.in);
   fix->add_option("--rules", fx.rules, "Repairs to make: ids or prefixes, comma-separated (default: all)")->allow_extra_args(false);
+  fix->add_option("--method-state", fx.method_state,
+                  "How methods of converted types reach the module state: fastest (default: the defining class for "
+                  "METH_VARARGS methods, their type for the calls CPython specializes) or defining-class (every method)")
+      ->allow_extra_args(false);
   fix->add_flag("--write", fx.write, "Apply the changes to the files (atomically, per module all or nothing)");
 
   std::string rule_id;

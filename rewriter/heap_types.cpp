@@ -33,6 +33,9 @@ const std::set<std::string> kEitherOperand = {
 
 const std::set<std::string> kOffsetsAsMembers = {"tp_dictoffset", "tp_weaklistoffset", "tp_vectorcall_offset"};
 
+constexpr long long kMethVarargs = 0x1, kMethKeywords = 0x2, kMethNoargs = 0x4, kMethO = 0x8, kMethClass = 0x10,
+                    kMethStatic = 0x20, kMethFastcall = 0x80;
+
 const SubTable* sub_table(const Model& model, const std::string& name, const std::string& file) {
   for (const SubTable& t : model.sub_tables)
     if (t.name == name && t.loc.file == file) return &t;
@@ -156,7 +159,13 @@ HeapTypeText heap_type_text(const Model& model, const StaticType& type, const st
   return out;
 }
 
-std::map<std::string, TypeAccess> type_functions(const Model& model, const StaticType& type) {
+bool converts_to_defining_class(long long flags, MethodState mode) {
+  static const std::set<long long> tuple_calls = {kMethVarargs, kMethVarargs | kMethKeywords};
+  static const std::set<long long> specialized = {kMethNoargs, kMethO, kMethFastcall, kMethFastcall | kMethKeywords};
+  return tuple_calls.count(flags) || (mode == MethodState::DefiningClass && specialized.count(flags));
+}
+
+std::map<std::string, TypeAccess> type_functions(const Model& model, const StaticType& type, MethodState mode) {
   std::map<std::string, TypeAccess> out;
   auto add = [&](const std::string& field, const std::string& function) {
     if (!model.function(function, type.loc.file)) return;
@@ -175,7 +184,15 @@ std::map<std::string, TypeAccess> type_functions(const Model& model, const Stati
   }
   if (const TypeField* methods = field_of(type, "tp_methods"))
     if (const MethodTable* table = model.method_table(methods->value))
-      for (const MethodEntry& e : table->entries) add("method", e.function);
+      for (const MethodEntry& e : table->entries) {
+        if (!model.function(e.function, type.loc.file)) continue;
+        long long flags = e.flags.value_or(-1);
+        TypeAccess access = flags >= 0 && (flags & kMethStatic)  ? TypeAccess::NoType
+                            : flags >= 0 && (flags & kMethClass) ? TypeAccess::TypeParam
+                            : converts_to_defining_class(flags, mode) ? TypeAccess::DefiningClass
+                                                                   : TypeAccess::Self;
+        out.emplace(e.function, access);
+      }
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "owngil/model.h"
+#include "owngil/rewriter.h"
 
 namespace owngil {
 
@@ -19,7 +20,14 @@ enum class TypeAccess {
   Self,       // Py_TYPE(first parameter): methods, getters, unary slots, tp_dealloc
   TypeParam,  // the first parameter is the type itself: tp_new, tp_alloc
   Either,     // binary number slots: either operand may be the instance
+  DefiningClass,  // an instance method: METH_METHOD gives it the class that defines it
+  NoType,     // a METH_STATIC method: nothing leads to the type
 };
+
+// Whether a method with these METH_* flags is rewritten into METH_METHOD | METH_FASTCALL |
+// METH_KEYWORDS to receive its defining class. Only plain calling conventions convert; METH_CLASS,
+// METH_STATIC, METH_COEXIST and METH_METHOD keep their form.
+bool converts_to_defining_class(long long flags, MethodState mode);
 
 struct HeapTypeText {
   std::string definition;           // slot table and spec, in place of the static definition
@@ -40,6 +48,6 @@ HeapTypeText heap_type_text(const Model& model, const StaticType& type, const st
                             const std::string& indent, const std::function<bool(const std::string&)>& names_taken);
 
 // The functions the type's slots, sub-tables and method table name, and how each reaches the type.
-std::map<std::string, TypeAccess> type_functions(const Model& model, const StaticType& type);
+std::map<std::string, TypeAccess> type_functions(const Model& model, const StaticType& type, MethodState mode);
 
 }  // namespace owngil

@@ -63,8 +63,8 @@ bool only_whitespace(const std::string& text, size_t from, size_t to) {
 
 class ModulePorter {
  public:
-  ModulePorter(const Model& model, const Module& module, const SourceReader& read)
-      : model_(model), module_(module), read_(read) {}
+  ModulePorter(const Model& model, const Module& module, const SourceReader& read, MethodState method_state)
+      : model_(model), module_(module), read_(read), method_state_(method_state) {}
 
   ModulePlan plan(const std::vector<Finding>& findings, const std::set<std::string>& rules) {
     plan_.module = module_.name;
@@ -167,7 +167,7 @@ class ModulePorter {
 
   // OG001: `PyInit_m` becomes the module's exec function; a new PyInit returns PyModuleDef_Init.
   void convert_init(const InitFunction& init, const ModuleDef& def) {
-    if (init.create_in_helper)
+    if (init.create_in_helper && !init.forwarder.valid())
       return refuse(init.create_call, "the module is created in a helper that " + init.name +
                                           " calls: move the creation into " + init.name + " first");
     if (!init.head.valid() || !init.create_range.valid() || !def.decl.valid())
@@ -211,10 +211,12 @@ class ModulePorter {
 
     // The new PyInit, after the exec function, in the same brace style.
     bool brace_own_line = head.find('\n', keep) != std::string::npos;
-    insert(init.whole.file, init.whole.end,
-           "\n\nPyMODINIT_FUNC " + init.name + "(void)" + (brace_own_line ? "\n{\n" : " {\n") + st.indent +
-               "return PyModuleDef_Init(&" + def.name + ");\n}",
-           "OG001");
+    std::string new_init = "PyMODINIT_FUNC " + init.name + "(void)" + (brace_own_line ? "\n{\n" : " {\n") + st.indent +
+                           "return PyModuleDef_Init(&" + def.name + ");\n}";
+    if (init.forwarder.valid())  // PyInit only returned the helper's module: it is replaced in place
+      replace(init.forwarder, new_init, "OG001");
+    else
+      insert(init.whole.file, init.whole.end, "\n\n" + new_init, "OG001");
     plan_.repaired.insert("OG002");
   }
 
@@ -372,9 +374,13 @@ class ModulePorter {
       files.insert(f->loc.file);
       FileStyle st = style_of(f->loc.file, text(f->loc.file));
       if (type_access_.count(name) && !module_methods.count(name) && !execs.count(name)) {
-        if (!fetch_state_from_type(*f, type_access_.at(name), var, state_type, st)) return;
+        if (MethodRow row = defining_class_row(*f); row.entry) {
+          if (!receive_defining_class(*f, row, var, state_type, st)) return;
+        } else if (!fetch_state_from_type(*f, type_access_.at(name), var, state_type, st)) {
+          return;
+        }
       } else if (is_entry(name)) {
-        if (!fetch_state_at_start(*f, execs.count(name) > 0 && name == init.name, var, getter, state_type, st)) return;
+        if (!fetch_state_at_start(*f, execs.count(name) > 0 && name == init.builder, var, getter, state_type, st)) return;
       } else if (!pass_state_as_parameter(*f, var, state_type)) {
         return;
       }
@@ -384,7 +390,8 @@ class ModulePorter {
           insert(f->loc.file, c.args_begin, c.has_args ? var + ", " : var, "OG101");
         }
     }
-    init_needs_state_ = needs.count(init.name) > 0;
+    insert_entry_points();
+    init_needs_state_ = needs.count(init.builder) > 0;
     std::set<std::string> receivers;  // the helpers that got the state parameter
     for (const std::string& name : needs)
       if (!is_entry(name)) receivers.insert(name);
@@ -449,6 +456,8 @@ class ModulePorter {
       for (const GlobalUse& u : g->uses) replace(as_written(u), var + "->" + member_name(*g), "OG101");
       plan_.repaired.insert(g->storage == Storage::FunctionStatic ? "OG102" : g->kind == GlobalKind::ObjectPointer ? "OG101" : "OG103");
     }
+    bool gains_gc = std::any_of(types_.begin(), types_.end(), [](const auto& t) { return t.second.adds_gc; });
+    if (gains_gc) allocate_through_type_pointers();
   }
 
   // Where a use is spelled: in the source, or in the body of the module's own macro (one edit
@@ -506,7 +515,7 @@ class ModulePorter {
       if (is_type(*other)) module_types.insert(other->name);
     HeapTypeText h = heap_type_text(model_, *t, module_types, st.indent, [&](const std::string& n) { return name_taken(n); });
     if (!h.refusal.empty()) return fail(h.refusal_loc, h.refusal);
-    for (const auto& [function, access] : type_functions(model_, *t)) type_access_.emplace(function, access);
+    for (const auto& [function, access] : type_functions(model_, *t, method_state_)) type_access_.emplace(function, access);
     types_[g.name] = h;
     return true;
   }
@@ -530,15 +539,26 @@ class ModulePorter {
   // the MRO (PyType_GetModuleByDef), so instances of Python subclasses work too.
   bool fetch_state_from_type(const Function& f, TypeAccess access, const std::string& var, const std::string& state_type,
                              const FileStyle& st) {
+    std::string self = module_parameter(f, "OG201");
+    if (self.empty() || !f.body_begin) {
+      refuse(f.loc, "cannot find the first parameter of '" + f.name + "'");
+      return false;
+    }
+    const std::string& in = st.indent;
     std::string fail = failure_value(f.return_type);
-    if (fail.empty()) {
+    std::string on_failure = in + in + "return " + fail + ";\n";
+    // A void slot (tp_dealloc, tp_finalize) cannot report it; an instance of the module's own type
+    // always finds its module, so this only guards against a broken invariant, without crashing.
+    if (f.return_type == "void" && access == TypeAccess::Self)
+      on_failure = in + in + "PyErr_WriteUnraisable((PyObject *)" + self + ");\n" + in + in + "return;\n";
+    else if (fail.empty()) {
       refuse(f.loc, "'" + f.name + "' needs the module state but returns " + f.return_type +
                         ": it could not report that the state is missing");
       return false;
     }
-    std::string self = module_parameter(f, "OG201");
-    if (self.empty() || !f.body_begin) {
-      refuse(f.loc, "cannot find the first parameter of '" + f.name + "'");
+    if (access == TypeAccess::NoType) {
+      refuse(f.loc, "'" + f.name + "' is a static method (METH_STATIC) that needs the module state: nothing "
+                        "passed to it leads to its type; make it a class method or move it to the module");
       return false;
     }
     std::string fetch;
@@ -551,13 +571,118 @@ class ModulePorter {
       uses_operand_lookup_ = true;
       fetch = helper("state_of_operands") + "(" + self + ", " + f.params[1].name + ")";
     } else {
-      fetch = helper("state_of_type") + "(" + (access == TypeAccess::TypeParam ? self : "Py_TYPE(" + self + ")") + ")";
+      fetch = helper("state_of_type") + "(" + (access == TypeAccess::TypeParam ? as_type(f, self) : "Py_TYPE(" + self + ")") + ")";
     }
-    const std::string& in = st.indent;
     insert(f.range.file, f.body_begin,
-           "\n" + in + state_type + " *" + var + " = " + fetch + ";\n" + in + "if (" + var + " == NULL) {\n" + in + in +
-               "return " + fail + ";\n" + in + "}",
+           "\n" + in + state_type + " *" + var + " = " + fetch + ";\n" + in + "if (" + var + " == NULL) {\n" + on_failure +
+               in + "}",
            "OG201");
+    return true;
+  }
+
+  // A class method's first parameter is the class; declared as PyObject * it needs a cast.
+  std::string as_type(const Function& f, const std::string& self) {
+    const SourceRange& r = f.params[0].range;
+    bool typed = text(r.file).compare(r.begin, 12, "PyTypeObject") == 0;
+    return typed ? self : "(PyTypeObject *)" + self;
+  }
+
+  // ---- Methods receive their defining class (METH_METHOD) -----------------------------------
+
+  struct MethodRow {
+    const MethodEntry* entry = nullptr;
+    const MethodTable* table = nullptr;
+  };
+
+  // The method-table row through which a method of a converted type can receive its defining
+  // class: the method's only reference, in a calling convention that converts, written in the
+  // file, and no C code calls the method directly (such calls have no class to pass). Without
+  // one the method finds its type through self instead.
+  MethodRow defining_class_row(const Function& f) {
+    auto access = type_access_.find(f.name);
+    if (access == type_access_.end() || access->second != TypeAccess::DefiningClass) return {};
+    MethodRow row;
+    for (const MethodTable& t : model_.method_tables) {
+      if (t.owner != MethodOwner::Type || !types_.count(t.owner_name) || t.loc.file != f.loc.file) continue;
+      for (const MethodEntry& e : t.entries) {
+        if (e.function != f.name) continue;
+        if (row.entry) return {};
+        row = {&e, &t};
+      }
+    }
+    if (!row.entry || !row.entry->meth_range.valid() || !row.entry->flags_range.valid() || !row.table->decl.valid())
+      return {};
+    auto references = std::count_if(model_.address_taken.begin(), model_.address_taken.end(),
+                                    [&](const AddressTaken& a) { return a.function == f.name; });
+    if (references != 1) return {};
+    for (const Function& other : model_.functions)
+      for (const Call& c : other.calls)
+        if (c.callee == f.name) return {};
+    static const std::map<long long, size_t> params_of = {{0x4, 2}, {0x8, 2}, {0x1, 2}, {0x3, 3}, {0x80, 3}, {0x82, 4}};
+    auto expected = params_of.find(row.entry->flags.value_or(-1));
+    if (expected == params_of.end() || f.params.empty() || !f.params[0].range.valid()) return {};
+    // METH_NOARGS functions are often written without the unused second parameter.
+    bool noargs_without_second = expected->first == 0x4 && f.params.size() == 1;
+    if (f.params.size() != expected->second && !noargs_without_second) return {};
+    return row;
+  }
+
+  // The method becomes a helper that receives the state first, and a METH_METHOD | METH_FASTCALL |
+  // METH_KEYWORDS entry point before its table checks and unpacks the arguments as CPython did for
+  // the old convention, then calls it with the state of the class that defines the method (right
+  // for Python subclasses too, and cheaper than walking the MRO).
+  bool receive_defining_class(const Function& f, const MethodRow& row, const std::string& var,
+                              const std::string& state_type, const FileStyle& st) {
+    const std::string& src = text(f.loc.file);
+    const Param& p = f.params[0];
+    std::string self_decl = src.substr(p.range.begin, p.range.end - p.range.begin), self = p.name;
+    if (self.rfind("_unused_", 0) == 0) {  // Py_UNUSED(self): the entry point uses the plain name
+      self = self.substr(strlen("_unused_"));
+      size_t at = self_decl.find("Py_UNUSED(");
+      size_t close = at == std::string::npos ? at : self_decl.find(')', at);
+      if (close == std::string::npos) return refuse(f.loc, "cannot read the first parameter of '" + f.name + "'"), false;
+      self_decl.replace(at, close + 1 - at, self);
+    }
+    if (self.empty()) return refuse(f.loc, "the first parameter of '" + f.name + "' has no name"), false;
+    if (!pass_state_as_parameter(f, var, state_type, row.table->name)) return false;
+
+    const std::string& in = st.indent;
+    const StaticType* type = nullptr;
+    for (const StaticType& t : model_.static_types)
+      if (t.name == row.table->owner_name && t.loc.file == f.loc.file) type = &t;
+    std::string type_name = type ? type->tp_name.substr(type->tp_name.rfind('.') + 1) : row.table->owner_name;
+    std::string shown = "\"" + type_name + "." + row.entry->py_name + "\"";
+    std::string entry = fresh_name(f.name + "_method");
+    std::string ret = f.return_type, sep = !ret.empty() && ret.back() == '*' ? "" : " ";
+    std::string state = "(" + state_type + " *)PyType_GetModuleState(defining_class)";
+    std::string call = f.name + "(" + state + ", " + self;
+    auto check = [&](const std::string& test) {
+      return in + "if (" + test + " < 0) {\n" + in + in + "return NULL;\n" + in + "}\n";
+    };
+    std::string body;
+    switch (*row.entry->flags) {
+      case 0x4:
+        body = check("owngil_no_arguments(" + shown + ", nargs, kwnames)") + in + "return " + call +
+               (f.params.size() == 2 ? ", NULL);\n" : ");\n");
+        break;
+      case 0x8: body = check("owngil_one_argument(" + shown + ", nargs, kwnames)") + in + "return " + call + ", args[0]);\n"; break;
+      case 0x80: body = check("owngil_no_keywords(" + shown + ", kwnames)") + in + "return " + call + ", args, nargs);\n"; break;
+      case 0x82: body = in + "return " + call + ", args, nargs, kwnames);\n"; break;
+      default: {  // METH_VARARGS, with or without METH_KEYWORDS: the tuple (and dict) CPython built
+        bool keywords = *row.entry->flags & 0x2;
+        body = in + "PyObject *tuple" + (keywords ? ", *kwargs" : "") + ";\n" +
+               check("owngil_unpack_varargs(" + shown + ", args, nargs, kwnames, &tuple, " + (keywords ? "&kwargs" : "NULL") + ")") +
+               in + ret + sep + "result = " + call + ", tuple" + (keywords ? ", kwargs" : "") + ");\n" + in +
+               "Py_DECREF(tuple);\n" + (keywords ? in + "Py_XDECREF(kwargs);\n" : "") + in + "return result;\n";
+      }
+    }
+    std::string head = "static " + ret + sep + entry + "(";
+    std::string def = head + self_decl + ", PyTypeObject *defining_class,\n" + std::string(head.size(), ' ') +
+                      (*row.entry->flags == 0x4 ? "PyObject *const *Py_UNUSED(args)" : "PyObject *const *args") +
+                      ", Py_ssize_t nargs, PyObject *kwnames)\n{\n" + body + "}\n\n";
+    entry_points_.push_back({row.table, static_cast<size_t>(row.entry - row.table->entries.data()), def});
+    replace(row.entry->meth_range, "(PyCFunction)(void (*)(void))" + entry, "OG201");
+    replace(row.entry->flags_range, "METH_METHOD | METH_FASTCALL | METH_KEYWORDS", "OG201");
     return true;
   }
 
@@ -655,7 +780,7 @@ class ModulePorter {
       refuse(u.loc, "this call readying '" + g.name + "' is written by a macro");
       return false;
     }
-    std::string module = f->name == init.name && init.style == InitStyle::SinglePhase ? init_module_param_ : module_parameter(*f, "OG201");
+    std::string module = f->name == init.builder && init.style == InitStyle::SinglePhase ? init_module_param_ : module_parameter(*f, "OG201");
     std::string slot = "&" + var + "->" + g.name;
     if (h.spec.empty()) {  // PyStructSequence_InitType2(&T, desc)
       const std::string& src = text(call->range.file);
@@ -690,6 +815,64 @@ class ModulePorter {
     }
     rename_macro_call(r, it->first, it->second);
     return true;
+  }
+
+  // `PyObject_New(T, type)` with a type pointer (a helper's parameter, `Py_TYPE(self)`) may now be
+  // given a type that became GC-tracked, whose objects need the GC header: PyType_GenericAlloc
+  // allocates right for GC and other types alike (and zero-fills, which PyObject_New did not).
+  void allocate_through_type_pointers() {
+    static const std::set<std::string> allocators = {"_PyObject_New", "_PyObject_NewVar"};
+    for (const Function& f : model_.functions) {
+      if (!module_.files.count(f.loc.file)) continue;
+      for (const Call& c : f.calls) {
+        if (!allocators.count(c.callee) || !c.macro_range.valid()) continue;
+        const SourceRange& r = c.macro_range;
+        std::string spelled = text(r.file).substr(r.begin, r.end - r.begin);
+        std::vector<std::string> args = macro_arguments(spelled);
+        static const std::set<std::string> spellings = {"PyObject_New", "PyObject_NEW", "PyObject_NewVar", "PyObject_NEW_VAR"};
+        std::string name = spelled.substr(0, spelled.find('('));
+        bool var = c.callee == "_PyObject_NewVar";
+        if (!spellings.count(name) || args.size() != (var ? 3u : 2u))
+          return refuse(c.loc, "'" + f.name + "' allocates an object through macro '" + name + "', which fix cannot "
+                               "rewrite; a converted type is GC-tracked now and needs PyType_GenericAlloc or PyObject_GC_New");
+        if (args[1].rfind('&', 0) == 0) continue;  // a type named directly: the GC rename handles it
+        replace(r, "((" + args[0] + " *)PyType_GenericAlloc(" + args[1] + ", " + (var ? args[2] : "0") + "))", "OG201");
+      }
+    }
+  }
+
+  // The METH_METHOD entry points go right before their method table, in the table's order.
+  void insert_entry_points() {
+    std::stable_sort(entry_points_.begin(), entry_points_.end(), [](const EntryPoint& a, const EntryPoint& b) {
+      return std::tie(a.table->decl.file, a.table->decl.begin, a.row) < std::tie(b.table->decl.file, b.table->decl.begin, b.row);
+    });
+    for (const EntryPoint& e : entry_points_) {
+      const SourceRange& decl = e.table->decl;
+      insert(decl.file, static_cast<unsigned>(line_start(text(decl.file), decl.begin)), e.definition, "OG201");
+    }
+  }
+
+  // The arguments of a macro invocation as spelled, trimmed: `M(a, f(b, c))` -> {"a", "f(b, c)"}.
+  static std::vector<std::string> macro_arguments(const std::string& call) {
+    std::vector<std::string> out;
+    size_t open = call.find('(');
+    if (open == std::string::npos || call.empty() || call.back() != ')') return out;
+    std::string current;
+    int depth = 0;
+    auto flush = [&] {
+      size_t b = current.find_first_not_of(" \t\n"), e = current.find_last_not_of(" \t\n");
+      out.push_back(b == std::string::npos ? "" : current.substr(b, e + 1 - b));
+      current.clear();
+    };
+    for (size_t i = open + 1; i + 1 < call.size(); ++i) {
+      char ch = call[i];
+      if (ch == '(' || ch == '[' || ch == '{') ++depth;
+      if (ch == ')' || ch == ']' || ch == '}') --depth;
+      if (ch == ',' && depth == 0) flush();
+      else current += ch;
+    }
+    flush();
+    return out;
   }
 
   // `PyObject_New(T, ...)` spelled at `call` becomes `PyObject_GC_New(T, ...)`: only the name changes.
@@ -827,7 +1010,7 @@ class ModulePorter {
   // What the exec function made of PyInit calls its module: `module`, unless PyInit has a local
   // of that name (often the module it creates), which would shadow it.
   std::string exec_parameter_name(const InitFunction& init) const {
-    const Function* f = model_.function(init.name);
+    const Function* f = model_.function(init.builder);
     std::string name = "module";
     for (int i = 2; f && f->locals.count(name); ++i) name = "module_" + std::to_string(i);
     return name;
@@ -836,7 +1019,7 @@ class ModulePorter {
   // The functions that fill the module: its Py_mod_exec functions, and PyInit when it will become one.
   std::set<std::string> exec_functions(const InitFunction& init, const ModuleDef& def) {
     std::set<std::string> execs;
-    if (init.style == InitStyle::SinglePhase) execs.insert(init.name);
+    if (init.style == InitStyle::SinglePhase) execs.insert(init.builder);
     if (const SlotTable* slots = model_.module_slots(def.slots))
       for (const SlotEntry& e : slots->entries)
         if (e.id == 2) execs.insert(e.value);
@@ -895,7 +1078,7 @@ class ModulePorter {
       for (const Call& c : f.calls) {
         if (c.callee.rfind("PyState_", 0) != 0 || !c.is_python_api) continue;
         if (!c.range.valid()) return refuse(c.loc, "this call to " + c.callee + " is written by a macro");
-        bool converted_init = f.name == init.name && init.style == InitStyle::SinglePhase;
+        bool converted_init = f.name == init.builder && init.style == InitStyle::SinglePhase;
         if (c.callee == "PyState_AddModule" && (execs.count(f.name))) {
           if (!c.statement_is_call_or_check)
             return refuse(c.loc, "the result of PyState_AddModule is used: remove the registration by hand");
@@ -965,9 +1148,13 @@ class ModulePorter {
     plan_.edits.erase(std::remove_if(plan_.edits.begin(), plan_.edits.end(), inside), plan_.edits.end());
   }
 
-  bool pass_state_as_parameter(const Function& f, const std::string& var, const std::string& state_type) {
-    bool escapes = std::any_of(model_.address_taken.begin(), model_.address_taken.end(),
-                               [&](const AddressTaken& a) { return a.function == f.name && module_.files.count(a.loc.file); });
+  // `entry_table`: a method table whose reference to `f` is rewritten to an entry point that
+  // passes the state, so it does not count as the address escaping.
+  bool pass_state_as_parameter(const Function& f, const std::string& var, const std::string& state_type,
+                               const std::string& entry_table = "") {
+    bool escapes = std::any_of(model_.address_taken.begin(), model_.address_taken.end(), [&](const AddressTaken& a) {
+      return a.function == f.name && module_.files.count(a.loc.file) && (entry_table.empty() || a.in_global != entry_table);
+    });
     std::vector<const Prototype*> prototypes;
     for (const Prototype& p : model_.prototypes)
       if (p.function == f.name && (!f.is_static || p.file == f.loc.file)) prototypes.push_back(&p);
@@ -1059,6 +1246,7 @@ class ModulePorter {
   const Model& model_;
   const Module& module_;
   const SourceReader& read_;
+  MethodState method_state_;
   ModulePlan plan_;
   std::map<std::string, std::string> texts_;
   struct DefField {
@@ -1067,22 +1255,29 @@ class ModulePorter {
   std::vector<DefField> def_fields_;  // PyModuleDef fields to set, and the rule each repairs
   bool init_needs_state_ = false;
   std::string init_module_param_ = "module";  // the converted init uses its module parameter
-  std::map<std::string, std::string> module_params_;
-  std::map<std::string, std::string> reached_through_;
+  std::map<std::string, std::string> module_params_;    // function key -> its module parameter's name
+  std::map<std::string, std::string> reached_through_;  // function -> "uses 'g'" or "calls 'helper'"
   std::map<std::string, HeapTypeText> types_;          // static type -> its heap-type text
   std::map<std::string, TypeAccess> type_access_;      // functions of converted types -> how they find the type
   std::map<std::string, std::string> helpers_;         // generated helper kind -> its name
   std::set<std::string> removed_tables_, compat_included_;
-  bool uses_type_lookup_ = false, uses_operand_lookup_ = false;  // function -> "uses 'g'" or "calls 'helper'"  // function key -> its module parameter's name
+  struct EntryPoint {
+    const MethodTable* table;
+    size_t row;              // index of the method's row in the table
+    std::string definition;  // the entry point's text
+  };
+  std::vector<EntryPoint> entry_points_;
+  bool uses_type_lookup_ = false, uses_operand_lookup_ = false;
   std::string size_rule_;
 };
 
 }  // namespace
 
-std::vector<ModulePlan> plan_fixes(const Model& model, const std::vector<Finding>& findings,
-                                   const std::set<std::string>& rules, const SourceReader& read) {
+std::vector<ModulePlan> plan_fixes(const Model& model, const std::vector<Finding>& findings, const FixOptions& options,
+                                   const SourceReader& read) {
   std::vector<ModulePlan> plans;
-  for (const Module& m : model.modules) plans.push_back(ModulePorter(model, m, read).plan(findings, rules));
+  for (const Module& m : model.modules)
+    plans.push_back(ModulePorter(model, m, read, options.method_state).plan(findings, options.rules));
   return plans;
 }
 

@@ -4,6 +4,7 @@ For each case: the diff must equal expected.diff (absent: no change) and the sum
 Where there is a diff: it applies with `git apply` and `patch -p1`; the ported modules build with
 -Wall -Wextra -Werror against every CPython given; their tests pass in 4 own-GIL subinterpreters
 running at once (in a child process); a second fix changes nothing; check calls them isolated.
+A case may hold fix-args.txt: options for its `owngil fix` runs (e.g. --method-state=defining-class).
 
 Older Pythons (--old-python, e.g. 3.9-3.11) are compile-only: where the original module builds
 with -Werror against their headers, the port must too.
@@ -25,6 +26,11 @@ TESTS = pathlib.Path(__file__).resolve().parent
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def fix_args(case):
+    extra = case / "fix-args.txt"
+    return extra.read_text().split() if extra.exists() else []
 
 
 def python_facts(exe):
@@ -79,7 +85,7 @@ def check_port(owngil, case_src, pythons, diff, old_pythons=()):
         if r.returncode:
             return [f"git apply failed: {r.stderr}"]
         problems += check_old_pythons(owngil, case_src, case, old_pythons, tmp)
-        again = sh([owngil, "fix", "--no-config", str(case)])
+        again = sh([owngil, "fix", "--no-config", *fix_args(case), str(case)])
         if again.stdout:
             problems.append("a second fix is not empty:\n" + again.stdout)
         for exe in pythons:
@@ -108,7 +114,7 @@ def main():
     args = ap.parse_args()
     passed = failed = 0
     for case in sorted(p for p in pathlib.Path(args.corpus).iterdir() if p.is_dir()):
-        r = sh([args.owngil, "fix", "--no-config", str(case)])
+        r = sh([args.owngil, "fix", "--no-config", *fix_args(case), str(case)])
         summary = r.stderr
         if args.update:
             (case / "expected-fix.txt").write_text(summary)

@@ -2,6 +2,7 @@
  * filled at init time. Single-phase init. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 
 typedef struct {
     PyObject_HEAD
@@ -36,9 +37,101 @@ static PyObject *point_add(PyObject *a, PyObject *b) {
     return (PyObject *)r;
 }
 
+static PyObject *new_point(PyTypeObject *type, double x, double y) {
+    PointObject *r = PyObject_New(PointObject, type);
+    if (r == NULL) return NULL;
+    r->x = x;
+    r->y = y;
+    return (PyObject *)r;
+}
+
+/* Methods that make Points need the type: one per calling convention. This METH_NOARGS one is
+ * written without the unused second parameter, as many are. */
+static PyObject *point_swapped(PyObject *self) {
+    PointObject *p = (PointObject *)self;
+    return new_point(&PointType, p->y, p->x);
+}
+
+static PyObject *point_scaled(PyObject *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"factor", "offset", NULL};
+    double factor, offset = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "d|$d", kwlist, &factor, &offset)) return NULL;
+    PointObject *p = (PointObject *)self;
+    return new_point(&PointType, p->x * factor + offset, p->y * factor + offset);
+}
+
+static PyObject *point_shifted(PyObject *self, PyObject *args) {
+    double dx, dy;
+    if (!PyArg_ParseTuple(args, "dd", &dx, &dy)) return NULL;
+    PointObject *p = (PointObject *)self;
+    return new_point(&PointType, p->x + dx, p->y + dy);
+}
+
+static PyObject *point_moved_to(PyObject *Py_UNUSED(self), PyObject *other) {
+    if (!PyObject_TypeCheck(other, &PointType)) {
+        PyErr_SetString(PyExc_TypeError, "moved_to() needs a Point");
+        return NULL;
+    }
+    PointObject *q = (PointObject *)other;
+    return new_point(&PointType, q->x, q->y);
+}
+
+static PyObject *point_midpoint(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 1 || !PyObject_TypeCheck(args[0], &PointType)) {
+        PyErr_SetString(PyExc_TypeError, "midpoint() takes one Point");
+        return NULL;
+    }
+    PointObject *p = (PointObject *)self, *q = (PointObject *)args[0];
+    return new_point(&PointType, (p->x + q->x) / 2, (p->y + q->y) / 2);
+}
+
+static PyObject *point_replace(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
+    PointObject *p = (PointObject *)self;
+    double xy[2] = {p->x, p->y};
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    if (nargs != 0) {
+        PyErr_SetString(PyExc_TypeError, "replace() takes keyword arguments only");
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        const char *name = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, i));
+        if (name == NULL) return NULL;
+        int which = strcmp(name, "x") == 0 ? 0 : strcmp(name, "y") == 0 ? 1 : -1;
+        if (which < 0) {
+            PyErr_Format(PyExc_TypeError, "replace() got an unexpected keyword argument '%s'", name);
+            return NULL;
+        }
+        xy[which] = PyFloat_AsDouble(args[i]);
+        if (xy[which] == -1.0 && PyErr_Occurred()) return NULL;
+    }
+    return new_point(&PointType, xy[0], xy[1]);
+}
+
+/* A class method: its first argument is the class (or a subclass defined in Python). */
+static PyObject *point_origin(PyObject *cls, PyObject *Py_UNUSED(ignored)) {
+    if (!PyType_IsSubtype((PyTypeObject *)cls, &PointType)) {
+        PyErr_SetString(PyExc_TypeError, "origin() needs a Point class");
+        return NULL;
+    }
+    return new_point(&PointType, 0, 0);
+}
+
 static PyMethodDef point_methods[] = {
     {"norm1", point_norm1, METH_NOARGS, "Manhattan norm."},
+    {"swapped", (PyCFunction)(void (*)(void))point_swapped, METH_NOARGS, "The point with x and y swapped."},
+    {"scaled", (PyCFunction)(void (*)(void))point_scaled, METH_VARARGS | METH_KEYWORDS, "scaled(factor, *, offset=0)"},
+    {"shifted", point_shifted, METH_VARARGS, "shifted(dx, dy)"},
+    {"moved_to", point_moved_to, METH_O, "A copy of another point."},
+    {"midpoint", (PyCFunction)(void (*)(void))point_midpoint, METH_FASTCALL, "midpoint(other)"},
+    {"replace", (PyCFunction)(void (*)(void))point_replace, METH_FASTCALL | METH_KEYWORDS, "replace(*, x, y)"},
+    {"origin", point_origin, METH_CLASS | METH_NOARGS, "The point (0, 0)."},
     {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef point_members[] = {
+    {"x", T_DOUBLE, offsetof(PointObject, x), READONLY, "x coordinate"},
+    {"y", T_DOUBLE, offsetof(PointObject, y), READONLY, "y coordinate"},
+    {NULL, 0, 0, 0, NULL},
 };
 
 static PyNumberMethods point_as_number = {
@@ -52,6 +145,7 @@ static PyTypeObject PointType = {
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_new = point_new,
     .tp_methods = point_methods,
+    .tp_members = point_members,
     .tp_as_number = &point_as_number,
 };
 

@@ -90,6 +90,27 @@ static PyObject *bag_add(BagObject *self, PyObject *item) {
     Py_RETURN_NONE;
 }
 
+/* METH_VARARGS | METH_KEYWORDS: add_all(*items, times=1). */
+static PyObject *bag_add_all(BagObject *self, PyObject *args, PyObject *kwds) {
+    long times = 1;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds) > 0) {
+        PyObject *value = PyDict_GetItemString(kwds, "times");
+        if (value == NULL || PyDict_GET_SIZE(kwds) != 1) {
+            PyErr_SetString(PyExc_TypeError, "add_all() takes only the keyword argument 'times'");
+            return NULL;
+        }
+        times = PyLong_AsLong(value);
+        if (times == -1 && PyErr_Occurred()) return NULL;
+    }
+    for (long n = 0; n < times; n++) {
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(args); i++) {
+            if (PyList_Append(self->items, PyTuple_GET_ITEM(args, i)) < 0) return NULL;
+            if (CountedBag_Check(self)) ((CountedBagObject *)self)->adds++;
+        }
+    }
+    Py_RETURN_NONE;
+}
+
 static PyObject *bag_merge(BagObject *self, PyObject *other) {
     if (!PyObject_TypeCheck(other, &BagType)) {
         PyErr_SetString(PyExc_TypeError, "merge() needs a Bag");
@@ -140,6 +161,7 @@ static PyObject *bag_iter(BagObject *self) {
 static PyMethodDef bag_methods[] = {
     {"add", (PyCFunction)bag_add, METH_O, "Add an item."},
     {"merge", (PyCFunction)bag_merge, METH_O, "A new bag with the items of both."},
+    {"add_all", (PyCFunction)(void (*)(void))bag_add_all, METH_VARARGS | METH_KEYWORDS, "add_all(*items, times=1)"},
     {"__reduce__", (PyCFunction)bag_reduce, METH_NOARGS, "Pickle support."},
     {NULL, NULL, 0, NULL},
 };

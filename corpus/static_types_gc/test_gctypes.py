@@ -31,6 +31,18 @@ class BagTest(unittest.TestCase):
         self.assertNotEqual(gctypes.Bag([1]), gctypes.Bag([2]))
         self.assertNotEqual(gctypes.Bag([1]), [1])
 
+    def test_add_all_with_keywords(self):
+        bag = gctypes.Bag()
+        bag.add_all(1, 2)
+        bag.add_all("x", times=2)
+        bag.add_all()
+        self.assertEqual(bag.items, [1, 2, "x", "x"])
+        counted = gctypes.CountedBag()
+        counted.add_all(1, 2, times=2)
+        self.assertEqual(counted.adds(), 4)
+        with self.assertRaisesRegex(TypeError, "only the keyword argument 'times'"):
+            bag.add_all(1, count=2)
+
     def test_counted_subclass_in_c(self):
         counted = gctypes.CountedBag()
         counted.add("x")

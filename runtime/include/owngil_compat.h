@@ -7,7 +7,7 @@
 #ifndef OWNGIL_COMPAT_H
 #define OWNGIL_COMPAT_H
 
-#define OWNGIL_COMPAT_VERSION 1
+#define OWNGIL_COMPAT_VERSION 2
 
 #ifndef Py_PYTHON_H
 #error "include <Python.h> before owngil_compat.h"
@@ -49,6 +49,62 @@ static inline PyObject *owngil_Py_NewRef(PyObject *obj)
 }
 #define Py_NewRef(obj) owngil_Py_NewRef((PyObject *)(obj))
 #endif
+
+/* Methods that fix rewrote to METH_METHOD | METH_FASTCALL | METH_KEYWORDS, to receive the class
+ * that defines them (and so their module state), check and unpack their arguments here as CPython
+ * did for their old calling convention, with CPython's messages. Each returns 0, or -1 with
+ * TypeError (or MemoryError) set. `name` is "Type.method". */
+static inline int owngil_no_keywords(const char *name, PyObject *kwnames)
+{
+    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames) != 0) {
+        PyErr_Format(PyExc_TypeError, "%s() takes no keyword arguments", name);
+        return -1;
+    }
+    return 0;
+}
+
+static inline int owngil_no_arguments(const char *name, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (owngil_no_keywords(name, kwnames) < 0) return -1;
+    if (nargs != 0) {
+        PyErr_Format(PyExc_TypeError, "%s() takes no arguments (%zd given)", name, nargs);
+        return -1;
+    }
+    return 0;
+}
+
+static inline int owngil_one_argument(const char *name, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (owngil_no_keywords(name, kwnames) < 0) return -1;
+    if (nargs != 1) {
+        PyErr_Format(PyExc_TypeError, "%s() takes exactly one argument (%zd given)", name, nargs);
+        return -1;
+    }
+    return 0;
+}
+
+/* METH_VARARGS: a new tuple of the positional arguments. With METH_KEYWORDS (`kwargs` not NULL)
+ * also a new dict of the keyword arguments, or NULL when there are none, as CPython passes. */
+static inline int owngil_unpack_varargs(const char *name, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                                        PyObject **tuple, PyObject **kwargs)
+{
+    Py_ssize_t i, nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    if (kwargs == NULL && owngil_no_keywords(name, kwnames) < 0) return -1;
+    *tuple = PyTuple_New(nargs);
+    if (*tuple == NULL) return -1;
+    for (i = 0; i < nargs; i++) PyTuple_SET_ITEM(*tuple, i, Py_NewRef(args[i]));
+    if (kwargs == NULL) return 0;
+    *kwargs = NULL;
+    if (nkw == 0) return 0;
+    *kwargs = PyDict_New();
+    for (i = 0; *kwargs != NULL && i < nkw; i++)
+        if (PyDict_SetItem(*kwargs, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0) Py_CLEAR(*kwargs);
+    if (*kwargs == NULL) {
+        Py_CLEAR(*tuple);
+        return -1;
+    }
+    return 0;
+}
 
 /* 3.11: the module whose PyModuleDef is `def`, found along the MRO of `type`: what slots and
  * methods of a heap type use to reach their module state, also for subclasses defined in Python.

@@ -331,6 +331,23 @@ class Fix(TreeCase):
         self.assertEqual(run("fix", "--no-config", case).stdout, "")
         self.assertEqual(run("check", "--no-config", case).returncode, 0)
 
+    def test_method_state_option_and_config(self):
+        case = self.copy_case("static_types")
+        fastest = run("fix", "--no-config", case)
+        self.assertEqual(fastest.returncode, 0, fastest.stderr)
+        self.assertIn("point_shifted_method", fastest.stdout)  # METH_VARARGS: defining class
+        self.assertNotIn("point_moved_to_method", fastest.stdout)  # METH_O: through its type
+        every = run("fix", "--no-config", "--method-state", "defining-class", case)
+        self.assertIn("point_moved_to_method", every.stdout)
+        self.write("static_types/pyproject.toml", '[tool.owngil]\nmethod-state = "defining-class"\n')
+        self.assertEqual(run("fix", case).stdout, every.stdout)
+        self.assertEqual(run("fix", "--method-state", "fastest", case).stdout, fastest.stdout)  # flags win
+        self.write("static_types/pyproject.toml", '[tool.owngil]\nmethod-state = "fast"\n')
+        r = run("fix", case)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("method-state must be fastest or defining-class, not 'fast'", r.stderr)
+        self.assertIn("pyproject.toml", r.stderr)
+
     def test_rules_option_limits_repairs(self):
         case = self.copy_case("single_phase_plain")
         r = run("fix", "--no-config", "--rules", "OG002", case)

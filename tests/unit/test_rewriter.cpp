@@ -30,17 +30,17 @@ TEST_CASE("unified_diff gives minimal hunks with context", "[rewriter]") {
   CHECK(unified_diff("y.c", "a\n", "a\nb") == "--- a/y.c\n+++ b/y.c\n@@ -1,1 +1,2 @@\n a\n+b\n\\ No newline at end of file\n");
 }
 
-static std::vector<ModulePlan> plan_for(const std::string& code) {
+static std::vector<ModulePlan> plan_for(const std::string& code, const FixOptions& options = {}) {
   Model m = analyze_snippet(code, "snippet.c");
   for (const TranslationUnit& tu : m.units)
     for (const ParseError& e : tu.errors) FAIL_CHECK("the code does not compile: line " << e.loc.line << ": " << e.message);
   std::vector<Finding> findings = run_rules(m);
-  return plan_fixes(m, findings, {}, [&](const std::string&) { return code; });
+  return plan_fixes(m, findings, options, [&](const std::string&) { return code; });
 }
 
 // The port of a one-module snippet that fix must accept: no refusal, and the edits apply.
-static std::string ported(const std::string& code, ModulePlan* plan = nullptr) {
-  auto plans = plan_for(code);
+static std::string ported(const std::string& code, ModulePlan* plan = nullptr, const FixOptions& options = {}) {
+  auto plans = plan_for(code, options);
   REQUIRE(plans.size() == 1);
   REQUIRE(plans[0].refusals.empty());
   std::string out, error;
@@ -96,7 +96,7 @@ PyMODINIT_FUNC PyInit_m(void) { PyGILState_STATE g = PyGILState_Ensure(); PyGILS
   auto helper = plan_for(R"(#include <Python.h>
 static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
 static PyObject *make(void) { return PyModule_Create(&d); }
-PyMODINIT_FUNC PyInit_m(void) { return make(); })");
+PyMODINIT_FUNC PyInit_m(void) { PyObject *m = make(); if (m) PyModule_AddIntConstant(m, "x", 1); return m; })");
   REQUIRE(helper[0].refusals.size() == 1);
   CHECK(helper[0].refusals[0].reason.find("helper") != std::string::npos);
 
@@ -345,4 +345,175 @@ PyMODINIT_FUNC PyInit_m(void) { )" + init_body + R"( return PyModule_Create(&d);
   CHECK(refusal_of("", "if (ready() < 0) return NULL;").find("'T' is readied in 'ready'") != std::string::npos);
   CHECK(refusal_of(".tp_version_tag = 1", "if (PyType_Ready(&T) < 0) return NULL;")
             .find("tp_version_tag has no PyType_Slot equivalent") != std::string::npos);
+}
+
+// A type whose methods need the state, with the method table row given: used by the tests of
+// methods receiving their defining class.
+static std::string type_with_method(const std::string& method, const std::string& row, const std::string& extra = "") {
+  return R"(#include <Python.h>
+typedef struct { PyObject_HEAD long v; } Obj;
+static PyTypeObject T;
+static PyObject *make(PyTypeObject *type, long v) {
+    Obj *r = PyObject_New(Obj, type);
+    if (r) r->v = v;
+    return (PyObject *)r;
+}
+)" + method + extra + R"(
+static PyMethodDef obj_methods[] = {
+    )" + row + R"(
+    {NULL, NULL, 0, NULL},
+};
+static PyTypeObject T = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "m.T",
+    .tp_basicsize = sizeof(Obj),
+    .tp_methods = obj_methods,
+};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) {
+    if (PyType_Ready(&T) < 0) return NULL;
+    return PyModule_Create(&d);
+}
+)";
+}
+
+TEST_CASE("methods of a converted type receive the state through their defining class", "[rewriter][OG201]") {
+  FixOptions every_method;
+  every_method.method_state = MethodState::DefiningClass;
+  const std::string twin = R"(static PyObject *obj_twin(PyObject *self, PyObject *arg) {
+    return make(&T, ((Obj *)self)->v + PyLong_AsLong(arg));
+}
+)";
+  SECTION("by default a METH_O method, whose calls CPython specializes, keeps its form and finds its type") {
+    std::string out = ported(type_with_method(twin, R"({"twin", (PyCFunction)obj_twin, METH_O, NULL},)"));
+    CHECK(out.find("static PyObject *obj_twin(PyObject *self, PyObject *arg) {\n"
+                   "    m_state *st = m_state_of_type(Py_TYPE(self));") != std::string::npos);
+    CHECK(out.find("obj_twin_method") == std::string::npos);
+    CHECK(out.find(R"({"twin", (PyCFunction)obj_twin, METH_O, NULL},)") != std::string::npos);
+  }
+  SECTION("METH_O: the method takes the state first; an entry point checks and unpacks its argument") {
+    std::string out =
+        ported(type_with_method(twin, R"({"twin", (PyCFunction)obj_twin, METH_O, NULL},)"), nullptr, every_method);
+    CHECK(out.find("static PyObject *obj_twin(m_state *st, PyObject *self, PyObject *arg) {") != std::string::npos);
+    CHECK(out.find("return make(st->T, ") != std::string::npos);
+    CHECK(out.find("static PyObject *obj_twin_method(PyObject *self, PyTypeObject *defining_class,\n"
+                   "                                 PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)\n{\n"
+                   "    if (owngil_one_argument(\"T.twin\", nargs, kwnames) < 0) {\n        return NULL;\n    }\n"
+                   "    return obj_twin((m_state *)PyType_GetModuleState(defining_class), self, args[0]);\n}\n\n"
+                   "static PyMethodDef obj_methods[] = {") != std::string::npos);
+    CHECK(out.find(R"({"twin", (PyCFunction)(void (*)(void))obj_twin_method, METH_METHOD | METH_FASTCALL | METH_KEYWORDS, NULL},)") !=
+          std::string::npos);
+    // No lookup through the MRO is left for the method.
+    CHECK(out.find("PyType_GetModuleByDef") == std::string::npos);
+    // A helper that allocates through a type pointer now may get a GC type: GenericAlloc serves both.
+    CHECK(out.find("Obj *r = ((Obj *)PyType_GenericAlloc(type, 0));") != std::string::npos);
+  }
+  SECTION("METH_VARARGS | METH_KEYWORDS: the entry point builds the tuple and dict and releases them") {
+    std::string out = ported(type_with_method(R"(static PyObject *obj_with(PyObject *self, PyObject *args, PyObject *kw) {
+    (void)self; (void)kw;
+    long v;
+    if (!PyArg_ParseTuple(args, "l", &v)) return NULL;
+    return make(&T, v);
+}
+)",
+                                              R"({"with_", (PyCFunction)(void (*)(void))obj_with, METH_VARARGS | METH_KEYWORDS, NULL},)"));
+    CHECK(out.find("if (owngil_unpack_varargs(\"T.with_\", args, nargs, kwnames, &tuple, &kwargs) < 0) {") != std::string::npos);
+    CHECK(out.find("PyObject *result = obj_with((m_state *)PyType_GetModuleState(defining_class), self, tuple, kwargs);\n"
+                   "    Py_DECREF(tuple);\n    Py_XDECREF(kwargs);\n    return result;") != std::string::npos);
+  }
+  SECTION("METH_NOARGS written with one parameter; the entry point marks args unused") {
+    std::string out = ported(type_with_method("static PyObject *obj_zero(PyObject *self) { (void)self; return make(&T, 0); }\n",
+                                              R"({"zero", (PyCFunction)(void (*)(void))obj_zero, METH_NOARGS, NULL},)"),
+                             nullptr, every_method);
+    CHECK(out.find("PyObject *const *Py_UNUSED(args), Py_ssize_t nargs, PyObject *kwnames)") != std::string::npos);
+    CHECK(out.find("return obj_zero((m_state *)PyType_GetModuleState(defining_class), self);") != std::string::npos);
+  }
+  SECTION("a method C code also calls directly keeps its signature and finds its type through self") {
+    std::string out = ported(type_with_method(R"(static PyObject *obj_one(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    (void)self;
+    return make(&T, 1);
+}
+static PyObject *obj_two(PyObject *self, PyObject *Py_UNUSED(ignored)) {
+    PyObject *one = obj_one(self, NULL);
+    Py_XDECREF(one);
+    return make(&T, 2);
+}
+)",
+                                              R"({"one", obj_one, METH_NOARGS, NULL}, {"two", obj_two, METH_NOARGS, NULL},)"),
+                             nullptr, every_method);
+    CHECK(out.find("m_state *st = m_state_of_type(Py_TYPE(self));") != std::string::npos);  // obj_one
+    CHECK(out.find("static PyObject *obj_two(m_state *st, PyObject *self,") != std::string::npos);
+    CHECK(out.find("obj_one_method") == std::string::npos);
+  }
+  SECTION("a class method finds the state through its class argument") {
+    std::string out = ported(type_with_method(R"(static PyObject *obj_new_one(PyObject *cls, PyObject *Py_UNUSED(ignored)) {
+    (void)cls;
+    return make(&T, 1);
+}
+)",
+                                              R"({"one", obj_new_one, METH_CLASS | METH_NOARGS, NULL},)"));
+    CHECK(out.find("m_state *st = m_state_of_type((PyTypeObject *)cls);") != std::string::npos);
+  }
+}
+
+TEST_CASE("a static method that needs the state is refused: nothing leads to its type", "[rewriter][OG201]") {
+  auto plans = plan_for(type_with_method("static PyObject *obj_s(PyObject *Py_UNUSED(n), PyObject *Py_UNUSED(a)) { return make(&T, 0); }\n",
+                                         R"({"s", obj_s, METH_STATIC | METH_NOARGS, NULL},)"));
+  REQUIRE(plans.size() == 1);
+  CHECK(plans[0].edits.empty());
+  REQUIRE(plans[0].refusals.size() == 1);
+  CHECK(plans[0].refusals[0].reason.find("'obj_s' is a static method (METH_STATIC) that needs the module state") !=
+        std::string::npos);
+}
+
+TEST_CASE("a PyInit that only returns what a helper builds: the helper becomes the exec function", "[rewriter]") {
+  std::string out = ported(R"(#include <Python.h>
+static PyObject *counter;
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, NULL, NULL, NULL, NULL, NULL};
+static PyObject *module_init(void) {
+    PyObject *m = PyModule_Create(&d);
+    if (m == NULL) return NULL;
+    counter = PyLong_FromLong(0);
+    if (counter == NULL) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+
+PyMODINIT_FUNC PyInit_m(void) {
+    return module_init();
+}
+)");
+  CHECK(out.find("static int m_exec(PyObject *module) {\n    m_state *st = get_m_state(module);") != std::string::npos);
+  CHECK(out.find("module_init") == std::string::npos);
+  CHECK(out.find("PyMODINIT_FUNC PyInit_m(void) {\n    return PyModuleDef_Init(&d);\n}") != std::string::npos);
+  CHECK(out.find("PyInit_m") == out.rfind("PyInit_m"));  // one PyInit left
+  CHECK(out.find("st->counter = PyLong_FromLong(0);") != std::string::npos);
+  check_nothing_left(out);
+}
+
+TEST_CASE("a void slot that needs the state reports a missing state as unraisable", "[rewriter][OG201]") {
+  std::string out = ported(R"(#include <Python.h>
+typedef struct { PyObject_HEAD } Obj;
+static long freed;
+static void obj_dealloc(PyObject *self) {
+    freed++;
+    PyObject_Del(self);
+}
+static PyTypeObject T = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "m.T",
+    .tp_basicsize = sizeof(Obj),
+    .tp_dealloc = obj_dealloc,
+};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) {
+    if (PyType_Ready(&T) < 0) return NULL;
+    return PyModule_Create(&d);
+}
+)");
+  CHECK(out.find("m_state *st = m_state_of_type(Py_TYPE(self));\n    if (st == NULL) {\n"
+                 "        PyErr_WriteUnraisable((PyObject *)self);\n        return;\n    }\n") != std::string::npos);
+  CHECK(out.find("    st->freed++;\n    PyObject_GC_Del(self);\n    Py_DECREF(tp);\n}") != std::string::npos);
 }

@@ -170,6 +170,10 @@ struct InitFunction {
   SourceRange whole;        // the whole definition
   SourceRange create_range; // `PyModule_Create(&def)` as written
   bool create_in_helper = false;  // the module is created in a function PyInit calls
+  // The function whose body builds the module, which becomes the exec function: PyInit itself,
+  // or the helper PyInit only forwards to (`return helper();`, then `forwarder` is PyInit).
+  std::string builder;
+  SourceRange forwarder;
   std::string module_variable;    // the local the created module is stored in
   std::vector<InitReturn> returns;
   std::vector<SourceRange> module_releases;  // `Py_DECREF(m);` statements of that local
@@ -199,11 +203,15 @@ struct MethodEntry {  // one PyMethodDef row
   std::string function;  // the C function
   std::optional<long long> flags;  // METH_* bits
   SourceLoc loc;
+  // For the rewriter, when the row is written in the file (not by a macro): its ml_meth and
+  // ml_flags initializers as written, casts included.
+  SourceRange meth_range, flags_range;
 };
 
 struct MethodTable {  // a PyMethodDef[]
   std::string name;
   SourceLoc loc;
+  SourceRange decl;  // the whole declaration, with its `;`
   std::vector<MethodEntry> entries;
   MethodOwner owner = MethodOwner::Unknown;  // filled by build_modules from who refers to it
   std::string owner_name;                    // the PyModuleDef, static type or PyType_Spec

@@ -30,10 +30,24 @@ struct ModulePlan {
 // Reads a file of the tree by its root-relative path ("" when unreadable).
 using SourceReader = std::function<std::string(const std::string&)>;
 
-// Repairs implemented so far: OG001 (single-phase into multi-phase init), OG002 (the
-// per-interpreter GIL slot, and Py_mod_gil), OG003 (negative m_size). `rules` limits the repairs
-// (empty: all). A module with any other finding is refused, with the reason, never half ported.
-std::vector<ModulePlan> plan_fixes(const Model& model, const std::vector<Finding>& findings,
-                                   const std::set<std::string>& rules, const SourceReader& read);
+// How methods of converted types that need the module state reach it.
+enum class MethodState {
+  // The defining class (METH_METHOD) for METH_VARARGS methods, which CPython calls through a
+  // tuple either way; the type's module (PyType_GetModuleByDef) for METH_NOARGS, METH_O and
+  // METH_FASTCALL, whose calls CPython 3.11+ specializes and METH_METHOD would lose (measured in
+  // docs/benchmarks.md).
+  Fastest,
+  DefiningClass,  // the defining class for every method whose calling convention converts
+};
+
+struct FixOptions {
+  std::set<std::string> rules;  // repairs to make; empty: all
+  MethodState method_state = MethodState::Fastest;
+};
+
+// A module with a finding fix cannot repair (or that `rules` leaves) is refused, with the reason,
+// never half ported.
+std::vector<ModulePlan> plan_fixes(const Model& model, const std::vector<Finding>& findings, const FixOptions& options,
+                                   const SourceReader& read);
 
 }  // namespace owngil
