@@ -526,7 +526,25 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       use.macro_call_range = where_.range(clang::SourceRange(dre->getLocation(), dre->getLocation()));
     }
     address_op_ = nullptr;
+    if (use.kind == UseKind::Write && use.macro.empty()) record_field_assignment(dre, use);
     g.uses.push_back(std::move(use));
+  }
+
+  // `name.field = value;` as a statement of its own.
+  void record_field_assignment(const DeclRefExpr* dre, GlobalUse& use) {
+    size_t n = stack_.size();
+    if (n < 4) return;
+    const auto* member = dyn_cast<MemberExpr>(stack_[n - 2]);
+    const auto* assign = dyn_cast<BinaryOperator>(stack_[n - 3]);
+    if (!member || member->isArrow() || member->getBase()->IgnoreParenImpCasts() != dre) return;
+    if (!assign || assign->getOpcode() != BO_Assign || assign->getLHS()->IgnoreParens() != member) return;
+    if (!isa<CompoundStmt>(stack_[n - 4])) return;
+    const Expr* value = assign->getRHS();
+    use.field = member->getMemberDecl()->getNameAsString();
+    use.field_statement = where_.range(assign->getSourceRange(), /*with_semicolon=*/true);
+    use.field_value = where_.text(value->getSourceRange());
+    use.field_value_name = referenced_name(value);
+    use.field_value_null = value->isNullPointerConstant(ctx_, Expr::NPC_ValueDependentIsNull) != Expr::NPCK_NotNull;
   }
 
   // How the expression on top of the stack (a DeclRefExpr) is used: walk up through the parts of
@@ -747,6 +765,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     else if (rec == "PyType_Slot") facts_.type_slot_tables.push_back(slot_table(vd, list));
     else if (rec == "PyType_Spec") record_type_spec(vd, list);
     else if (rec == "PyMethodDef" && vd->getType()->isArrayType()) record_method_table(vd, list);
+    else if (rec == "PyMemberDef" && vd->getType()->isArrayType()) record_member_table(vd, list);
     else if (rec == "_typeobject" && !vd->getType()->isArrayType()) record_static_type(vd, list);
     else if (is_sub_table(rec) && !vd->getType()->isArrayType()) record_sub_table(vd, list, rec);
   }
@@ -873,6 +892,23 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       t.entries.push_back(std::move(m));
     }
     facts_.method_tables.push_back(std::move(t));
+  }
+
+  void record_member_table(const VarDecl* vd, const InitListExpr* list) {
+    MemberTable t;
+    t.name = vd->getNameAsString();
+    t.loc = where_.loc(vd->getLocation());
+    for (const Expr* e : list->inits()) {
+      const auto* row = dyn_cast<InitListExpr>(e->IgnoreImplicit());
+      if (!row) continue;
+      std::string name = string_literal(field_init(row, "name"));
+      if (!name.empty()) {
+        t.members.push_back(name);
+      } else if (!t.sentinel.valid() && row->getBeginLoc().isFileID() && row->getEndLoc().isFileID()) {
+        t.sentinel = where_.range(row->getSourceRange());
+      }
+    }
+    facts_.member_tables.push_back(std::move(t));
   }
 
   void record_type_spec(const VarDecl* vd, const InitListExpr* list) {

@@ -75,6 +75,7 @@ void merge_into(Model& model, Model&& unit) {
   append_unique(model.method_tables, std::move(unit.method_tables), by_loc_name);
   append_unique(model.static_types, std::move(unit.static_types), by_loc_name);
   append_unique(model.sub_tables, std::move(unit.sub_tables), by_loc_name);
+  append_unique(model.member_tables, std::move(unit.member_tables), by_loc_name);
   append_unique(model.type_specs, std::move(unit.type_specs), by_loc_name);
   append_unique(model.state_structs, std::move(unit.state_structs), by_loc_name);
   append_unique(model.suppressions, std::move(unit.suppressions),
@@ -178,6 +179,12 @@ const SlotTable* Model::module_slots(const std::string& name) const {
 }
 const SlotTable* Model::type_slots(const std::string& name) const {
   return find_table(type_slot_tables, name);
+}
+
+const MemberTable* Model::member_table(const std::string& name, const std::string& file) const {
+  for (const MemberTable& t : member_tables)
+    if (t.name == name && t.loc.file == file) return &t;
+  return nullptr;
 }
 
 const MethodTable* Model::method_table(const std::string& name) const {

@@ -99,9 +99,6 @@ HeapTypeText heap_type_text(const Model& model, const StaticType& type, const st
       }
       out.sub_tables.push_back(table->name);
     } else if (kOffsetsAsMembers.count(f.field)) {
-      if (field_of(type, "tp_members"))
-        return refuse(f.loc, "'" + type.name + "'." + f.field + " must become an entry of its tp_members table, "
-                             "which fix does not edit yet");
       offsets.push_back({"__" + f.field.substr(3, f.field.size() - 3 - 6) + "offset__", f.text});
     } else if (kTpSlots.count(f.field)) {
       std::string value = f.text;
@@ -140,9 +137,23 @@ HeapTypeText heap_type_text(const Model& model, const StaticType& type, const st
                        "Py_VISIT(Py_TYPE(self));\n" + indent + "return 0;\n}\n\n";
     slots.push_back({"Py_tp_traverse", traverse});
   }
-  // Heap types take their dict, weakref and vectorcall offsets from special members.
+  // Heap types take their dict, weakref and vectorcall offsets from special members: entries of
+  // the type's own members table, or a new table.
   std::string members;
-  if (!offsets.empty()) {
+  if (const TypeField* own = field_of(type, "tp_members"); own && !offsets.empty()) {
+    const MemberTable* table = model.member_table(own->value, type.loc.file);
+    if (!table || !table->sentinel.valid())
+      return refuse(own->loc, "'" + type.name + "' has offsets that must become entries of its tp_members table, "
+                              "and fix cannot find that table's {NULL} entry");
+    for (const StaticType& other : model.static_types)
+      if (other.name != type.name)
+        if (const TypeField* theirs = field_of(other, "tp_members"); theirs && theirs->value == table->name)
+          return refuse(own->loc, "'" + table->name + "' is the tp_members table of '" + other.name + "' too: adding '" +
+                                  type.name + "'s offsets to it would change that type");
+    for (const auto& [name, value] : offsets)
+      out.member_entries.push_back("{\"" + name + "\", Py_T_PYSSIZET, " + value + ", Py_READONLY, NULL},");
+    out.members_sentinel = table->sentinel;
+  } else if (!offsets.empty()) {
     std::string members_name = fresh(base + "_members", names_taken);
     members = "static PyMemberDef " + members_name + "[] = {\n";
     for (const auto& [name, value] : offsets)

@@ -38,6 +38,10 @@ struct HeapTypeText {
   std::string traverse;             // the existing tp_traverse function, if any
   std::string dealloc;              // the existing tp_dealloc function, if any
   std::string new_traverse;         // a traverse function to add before the definition, if any
+  // Offsets that become entries of the type's existing tp_members table: the entries (one
+  // `{"__weaklistoffset__", ...},` per offset, without indent) and the table's sentinel.
+  std::vector<std::string> member_entries;
+  SourceRange members_sentinel;
   std::string refusal;              // why it cannot be converted; empty when it can
   SourceLoc refusal_loc;
 };

@@ -302,6 +302,7 @@ class ModulePorter {
   void move_into_state(const std::vector<const Global*>& globals, const InitFunction& init, const ModuleDef& def) {
     std::set<std::string> direct, files;
     std::set<unsigned> decl_starts, shared;
+    execs_ = exec_functions(init, def);
     for (const Global* g : globals) {
       if (std::string other = other_module_sharing(g->loc.file); !other.empty())
         return refuse(g->loc, "'" + g->name + "' is defined in " + g->loc.file + ", which module '" + other +
@@ -339,7 +340,7 @@ class ModulePorter {
       if (shared.count(g->decl.begin)) return refuse(g->loc, "'" + g->name + "' shares its declaration with another variable");
 
     std::set<std::string> module_methods = module_level_functions(def);
-    std::set<std::string> execs = exec_functions(init, def);
+    std::set<std::string> execs = execs_;
     auto is_entry = [&](const std::string& f) {
       return module_methods.count(f) || execs.count(f) || type_access_.count(f);
     };
@@ -402,9 +403,18 @@ class ModulePorter {
     unsigned first = UINT32_MAX;
     bool one_file = files.size() == 1 && *files.begin() == init.loc.file;
     if (one_file) {
+      // After the last moved variable (its C type is declared by then), unless a function that
+      // needs the state comes earlier: then before the first variable or function.
+      unsigned last_variable = 0, first_function = UINT32_MAX;
       for (const Global* g : globals)
-        if (g->storage != Storage::FunctionStatic) first = std::min(first, g->decl.begin);
-      for (const std::string& name : needs) first = std::min(first, module_function(name)->range.begin);
+        if (g->storage != Storage::FunctionStatic) {
+          first = std::min(first, g->decl.begin);
+          // (file-scope statics only: a class's static member is declared inside the class)
+          if (!is_type(*g) && g->storage == Storage::FileStatic && g->redeclarations.empty())
+            last_variable = std::max(last_variable, g->decl.begin);
+        }
+      for (const std::string& name : needs) first_function = std::min(first_function, module_function(name)->range.begin);
+      first = last_variable && last_variable < first_function ? last_variable : std::min(first, first_function);
     } else if (!place_in_shared_header(globals, files, receivers, &struct_file, &first)) {
       return;
     }
@@ -513,11 +523,47 @@ class ModulePorter {
     std::set<std::string> module_types;
     for (const Global* other : globals)
       if (is_type(*other)) module_types.insert(other->name);
-    HeapTypeText h = heap_type_text(model_, *t, module_types, st.indent, [&](const std::string& n) { return name_taken(n); });
+    StaticType filled = *t;
+    if (!fold_run_time_fields(g, &filled)) return false;
+    HeapTypeText h = heap_type_text(model_, filled, module_types, st.indent, [&](const std::string& n) { return name_taken(n); });
     if (!h.refusal.empty()) return fail(h.refusal_loc, h.refusal);
-    for (const auto& [function, access] : type_functions(model_, *t, method_state_)) type_access_.emplace(function, access);
+    for (const auto& [function, access] : type_functions(model_, filled, method_state_)) type_access_.emplace(function, access);
     types_[g.name] = h;
     return true;
+  }
+
+  // `T.tp_new = f;` or `T.tp_init = NULL;` in an exec function before T is readied: the spec
+  // takes the field (or drops it) and the statement goes. Only values a spec can hold at compile
+  // time move: NULL, and functions and tables of the tree.
+  bool fold_run_time_fields(const Global& g, StaticType* type) {
+    const GlobalUse* ready = nullptr;
+    for (const GlobalUse& u : g.uses)
+      if (u.passed_to == "PyType_Ready") ready = &u;
+    for (const GlobalUse& u : g.uses) {
+      if (u.field.empty() || !execs_.count(u.function)) continue;
+      bool before_ready = ready && ready->function == u.function && u.field_statement.valid() &&
+                          u.field_statement.file == ready->range.file && u.field_statement.end <= ready->range.begin;
+      bool compile_time = u.field_value_null || (!u.field_value_name.empty() && (model_.function(u.field_value_name) ||
+                                                                                 global_named(u.field_value_name)));
+      if (!before_ready || !compile_time || u.field.rfind("tp_", 0) != 0 || u.field == "tp_base" || u.field == "tp_flags") {
+        refuse(u.loc, "'" + g.name + "." + u.field + "' is set in '" + u.function + "'" +
+                          (before_ready ? " to a value only known at run time" : " outside the run-up to its PyType_Ready") +
+                          ": move it into the type's initializer by hand");
+        return false;
+      }
+      auto& fields = type->fields;
+      fields.erase(std::remove_if(fields.begin(), fields.end(), [&](const TypeField& f) { return f.field == u.field; }),
+                   fields.end());
+      if (!u.field_value_null) fields.push_back({u.field, u.field_value_name, u.loc, u.field_value});
+      folded_fields_.insert(&u);
+    }
+    return true;
+  }
+
+  const Global* global_named(const std::string& name) const {
+    for (const Global& g : model_.globals)
+      if (g.name == name && module_.files.count(g.loc.file)) return &g;
+    return nullptr;
   }
 
   // A use in the initializer of a type that is converted too (`.tp_base = &Base`).
@@ -732,6 +778,7 @@ class ModulePorter {
           if (sub.name == table && sub.loc.file == g.loc.file && sub.decl.valid() && removed_tables_.insert(table).second)
             remove_statement(sub.decl);
       if (!adjust_for_heap_type(*t, h)) return false;
+      add_offset_members(h);
     } else {
       remove_statement(g.decl);
     }
@@ -740,6 +787,10 @@ class ModulePorter {
       if (u.function.empty()) continue;  // in another converted type's initializer
       if (u.passed_to == "PyType_Ready" || u.passed_to == "PyStructSequence_InitType2") {
         if (!create_type_at(u, g, h, var, init, execs)) return false;
+        continue;
+      }
+      if (folded_fields_.count(&u)) {  // now in the spec
+        remove_statement(u.field_statement);
         continue;
       }
       if (u.kind != UseKind::AddressOf && execs.count(u.function)) {
@@ -759,6 +810,24 @@ class ModulePorter {
       if (h.adds_gc && !use_gc_allocator(u)) return false;
     }
     return true;
+  }
+
+  // `{"__weaklistoffset__", ...}` and the like go before the {NULL} entry of the type's members
+  // table, on lines of their own when the sentinel has one, in the table's indent.
+  void add_offset_members(const HeapTypeText& h) {
+    if (h.member_entries.empty()) return;
+    const SourceRange& sentinel = h.members_sentinel;
+    const std::string& src = text(sentinel.file);
+    size_t start = line_start(src, sentinel.begin);
+    std::string text;
+    if (only_whitespace(src, start, sentinel.begin)) {
+      std::string indent = src.substr(start, sentinel.begin - start);
+      for (const std::string& e : h.member_entries) text += indent + e + "\n";
+      insert(sentinel.file, static_cast<unsigned>(start), text, "OG201");
+    } else {
+      for (const std::string& e : h.member_entries) text += e + " ";
+      insert(sentinel.file, sentinel.begin, text, "OG201");
+    }
   }
 
   // `PyType_Ready(&T)` in the exec function -> `create_type(module, &T_spec, base, &st->T)`.
@@ -1261,6 +1330,8 @@ class ModulePorter {
   std::map<std::string, TypeAccess> type_access_;      // functions of converted types -> how they find the type
   std::map<std::string, std::string> helpers_;         // generated helper kind -> its name
   std::set<std::string> removed_tables_, compat_included_;
+  std::set<std::string> execs_;                        // the functions that fill the module
+  std::set<const GlobalUse*> folded_fields_;           // `T.field = value;` moved into T's spec
   struct EntryPoint {
     const MethodTable* table;
     size_t row;              // index of the method's row in the table

@@ -55,6 +55,13 @@ struct GlobalUse {
   // name and its whole invocation as written.
   std::string in_macro_call;
   SourceRange macro_call_range;
+  // A statement `name.field = value;` (a static type filled at run time, `T.tp_new = f;`): the
+  // field, the value as written, the function or variable it names ("" otherwise), whether it is
+  // NULL, and the whole statement with its `;`.
+  std::string field;
+  std::string field_value, field_value_name;
+  bool field_value_null = false;
+  SourceRange field_statement;
 };
 
 enum class Storage { FileStatic, FunctionStatic, External };
@@ -248,6 +255,13 @@ struct SubTable {
   std::vector<TypeField> fields;  // set to something other than zero
 };
 
+struct MemberTable {  // a PyMemberDef[]
+  std::string name;
+  SourceLoc loc;
+  std::vector<std::string> members;  // their Python names
+  SourceRange sentinel;              // the {NULL} entry, before which new members go; invalid if none
+};
+
 struct StaticType {  // a PyTypeObject variable
   std::string name;
   SourceLoc loc;
@@ -325,6 +339,7 @@ struct Model {
   std::vector<MethodTable> method_tables;
   std::vector<StaticType> static_types;
   std::vector<SubTable> sub_tables;
+  std::vector<MemberTable> member_tables;
   std::vector<TypeSpec> type_specs;
   std::vector<StateStruct> state_structs;
   std::vector<Suppression> suppressions;
@@ -337,6 +352,7 @@ struct Model {
   const SlotTable* module_slots(const std::string& name) const;
   const SlotTable* type_slots(const std::string& name) const;
   const MethodTable* method_table(const std::string& name) const;
+  const MemberTable* member_table(const std::string& name, const std::string& file) const;
   const InitFunction* init_for(const Module& m) const;
   // The module a file belongs to ("" when none or ambiguous).
   std::string module_of(const std::string& file) const;
