@@ -517,6 +517,10 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     if (!use.macro.empty()) {
       SourceLocation spelled = where_.sm().getSpellingLoc(dre->getLocation());
       use.macro_in_tree = where_.is_user(spelled);
+      if (where_.sm().isWrittenInScratchSpace(spelled)) {  // `_str_##name`: no single place spells it
+        use.name_pasted = true;
+        use.macro = where_.outermost_macro_name(dre->getLocation());
+      }
       use.spelling = where_.tokens(spelled, spelled);
       if (use.kind == UseKind::AddressOf && address_op_ && !where_.macro_body_of(address_op_->getOperatorLoc()).empty())
         use.address_spelling = where_.tokens(where_.sm().getSpellingLoc(address_op_->getOperatorLoc()), spelled);

@@ -16,8 +16,12 @@ void note_macro_uses(const Global& g, Finding& f) {
                                     "the module state"});
       continue;
     }
-    f.notes.push_back({u.loc, "used inside the expansion of macro '" + u.macro +
-                                  "', defined outside this tree: fix cannot rewrite it there, port this use by hand"});
+    if (u.name_pasted)
+      f.notes.push_back({u.loc, "its name is pasted together (##) by macro '" + u.macro +
+                                    "': no one place in the source spells it, so fix cannot rewrite it; port this use by hand"});
+    else
+      f.notes.push_back({u.loc, "used inside the expansion of macro '" + u.macro +
+                                    "', defined outside this tree: fix cannot rewrite it there, port this use by hand"});
     if (f.fixable) f.manual_because = f.notes.back();
     f.fixable = false;
   }

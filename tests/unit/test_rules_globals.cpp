@@ -33,6 +33,18 @@ static PyObject *get(PyObject *m, PyObject *a) { (void)m; (void)a; return GET_SE
   CHECK(noted);
 }
 
+TEST_CASE("OG101 says why a name pasted together by a macro needs manual work", "[OG101]") {
+  auto f = findings_of("OG101", isolated_module(R"(
+static PyObject *str_lower;
+#define INTERN(name) (str_##name = PyUnicode_InternFromString(#name))
+static PyObject *get(PyObject *m, PyObject *a) { (void)m; (void)a; return INTERN(lower); }
+)"));
+  REQUIRE(f.size() == 1);
+  CHECK_FALSE(f[0].fixable);
+  REQUIRE(f[0].manual_because);
+  CHECK(f[0].manual_because->message.find("its name is pasted together (##) by macro 'INTERN'") != std::string::npos);
+}
+
 TEST_CASE("OG102 reports a function-local static object cache", "[OG102]") {
   auto f = findings_of("OG102", isolated_module(R"(
 static PyObject *name(void) {

@@ -45,6 +45,7 @@ struct GlobalUse {
   std::string function;       // enclosing function; empty at file scope (e.g. in an initializer)
   std::string macro;          // the macro whose body spells this use; empty when spelled in source
   bool macro_in_tree = false; // that macro is defined in the tree (so its body can be rewritten)
+  bool name_pasted = false;   // the name itself is made by token pasting (`prefix_##name`) in `macro`
   SourceRange spelling;       // for a use in a macro body: the name in the macro's definition
   SourceRange address_spelling;  // ... and `&name` there, when the body takes its address
   std::string assigned_from;  // for writes: the function called on the right-hand side, if any
