@@ -321,7 +321,7 @@ class ModulePorter {
           return refuse({r.file, r.begin_line, 1}, "'" + g->name + "' is used in an inactive #if branch, which cannot be rewritten safely");
       for (const GlobalUse& u : g->uses) {
         if (u.function.empty() && inside_converted_type(u)) continue;  // `tp_base = &Base`: rewritten with the type
-        if (u.function.empty()) return refuse(u.loc, "'" + g->name + "' is used outside any function");
+        if (u.function.empty()) return refuse(u.loc, used_in_initializer(*g, u));
         if (!u.macro.empty() && !macro_body_rewritable(u, *g)) return;
         if (u.macro.empty() && !u.range.valid()) return refuse(u.loc, "this use of '" + g->name + "' is written by a macro");
         if (!module_.files.count(u.loc.file)) return refuse(u.loc, "'" + g->name + "' is used outside the module's files");
@@ -512,6 +512,11 @@ class ModulePorter {
     if (!t) return fail(g.loc, "cannot find the definition of static type '" + g.name + "'");
     FileStyle st = style_of(g.loc.file, text(g.loc.file));
     if (st.cxx) return fail(g.loc, "static type '" + g.name + "' is in a C++ file: converting those is not done yet");
+    for (const SourceRange& r : g.redeclarations)
+      if (is_header(r.file))
+        return fail(loc_of(r), "type '" + g.name + "' is declared in header " + r.file +
+                                        ": code that includes it (other modules, users of a public C API) may use the "
+                                        "type object directly; convert it by hand");
     if (!t->initialized) {
       bool struct_sequence = std::any_of(g.uses.begin(), g.uses.end(),
                                          [](const GlobalUse& u) { return u.passed_to == "PyStructSequence_InitType2"; });
@@ -564,6 +569,38 @@ class ModulePorter {
     for (const Global& g : model_.globals)
       if (g.name == name && module_.files.count(g.loc.file)) return &g;
     return nullptr;
+  }
+
+  // Why a use at file scope (in another global's initializer) stops the port.
+  std::string used_in_initializer(const Global& g, const GlobalUse& u) const {
+    for (const Global& holder : model_.globals) {
+      if (!holder.decl.valid() || holder.decl.file != u.range.file || holder.decl.begin > u.range.begin ||
+          u.range.end > holder.decl.end)
+        continue;
+      bool capsule = std::any_of(holder.uses.begin(), holder.uses.end(),
+                                 [](const GlobalUse& h) { return h.passed_to == "PyCapsule_New"; });
+      if (capsule && is_type(g))
+        return "'" + g.name + "' is exported through a C API capsule ('" + holder.name +
+               "' is handed to PyCapsule_New): other extensions use the static type directly, and a heap type "
+               "per interpreter would change that API; convert it by hand";
+      return "'" + g.name + "' is used in the initializer of '" + holder.name +
+             "', which is one for the whole process: move that use into the exec function by hand";
+    }
+    return "'" + g.name + "' is used outside any function";
+  }
+
+  // Line and column of a range's start, for messages.
+  SourceLoc loc_of(const SourceRange& r) {
+    const std::string& src = text(r.file);
+    size_t end = std::min<size_t>(r.begin, src.size());
+    unsigned line = 1 + static_cast<unsigned>(std::count(src.begin(), src.begin() + end, '\n'));
+    return {r.file, line, static_cast<unsigned>(r.begin - line_start(src, r.begin) + 1)};
+  }
+
+  static bool is_header(const std::string& file) {
+    for (const char* ext : {".h", ".hh", ".hpp", ".hxx"})
+      if (file.size() > strlen(ext) && file.compare(file.size() - strlen(ext), strlen(ext), ext) == 0) return true;
+    return false;
   }
 
   // A use in the initializer of a type that is converted too (`.tp_base = &Base`).
