@@ -42,11 +42,13 @@ def warm(ex, n):
     list(ex.map(bench_tasks.size_of, [b"x"] * (n * 4)))
 
 
-def latency_us(ex, rounds=2000):
+def latency_us(ex, rounds=2000, call=None):
+    """Median round trip of an empty task: submit(...).result(), or `call` (Pool.call: synchronous)."""
+    run = call or (lambda fn: ex.submit(fn).result())
     samples = []
     for _ in range(rounds):
         t = time.perf_counter()
-        ex.submit(bench_tasks.noop).result()
+        run(bench_tasks.noop)
         samples.append(time.perf_counter() - t)
     return statistics.median(samples) * 1e6
 
@@ -121,6 +123,8 @@ def main():
             warm(ex, WORKERS)
             r = rows[name] = {}
             r["latency"] = latency_us(ex)
+            if name == "owngil.Pool":
+                call_latency = latency_us(ex, call=ex.call)
             r["throughput"] = throughput(ex)
             r["speedup_py"] = speedup(ex, bench_tasks.cpu, 3_000_000)
             try:
@@ -144,6 +148,7 @@ def main():
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, r in rows.items():
         print(f"| {name} | {r['latency']:.1f} µs | {r['throughput']:,.0f} | {r['speedup_py']:.2f}× | {r['speedup_c']:.2f}× |")
+    print(f"| owngil.Pool.call (synchronous, calling thread) | {call_latency:.1f} µs | | | |")
     if raw is not None:
         print(f"| _interpreters.exec (3.13, no result) | {raw:.1f} µs | | | |")
     print(f"\nowngil.Pool start: {start_ms:.1f} ms and {mem_mib:.1f} MiB of resident memory per worker.\n")
@@ -163,6 +168,7 @@ def main():
         f.write("# executor latency_us speedup_py speedup_c\n")
         for name, r in rows.items():
             f.write(f"\"{name}\" {r['latency']} {r['speedup_py']} {r['speedup_c']}\n")
+        f.write(f"\"owngil.Pool.call\" {call_latency} nan nan\n")
     plot(args.out, names)
 
 

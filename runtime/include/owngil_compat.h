@@ -63,24 +63,26 @@ static inline int owngil_no_keywords(const char *name, PyObject *kwnames)
     return 0;
 }
 
-static inline int owngil_no_arguments(const char *name, Py_ssize_t nargs, PyObject *kwnames)
+/* METH_NOARGS and METH_O: exactly `expected` (0 or 1) positional arguments, no keywords. */
+static inline int owngil_exact_arguments(const char *name, Py_ssize_t expected, Py_ssize_t nargs, PyObject *kwnames)
 {
     if (owngil_no_keywords(name, kwnames) < 0) return -1;
-    if (nargs != 0) {
-        PyErr_Format(PyExc_TypeError, "%s() takes no arguments (%zd given)", name, nargs);
+    if (nargs != expected) {
+        if (expected == 0) PyErr_Format(PyExc_TypeError, "%s() takes no arguments (%zd given)", name, nargs);
+        else PyErr_Format(PyExc_TypeError, "%s() takes exactly one argument (%zd given)", name, nargs);
         return -1;
     }
     return 0;
 }
 
+static inline int owngil_no_arguments(const char *name, Py_ssize_t nargs, PyObject *kwnames)
+{
+    return owngil_exact_arguments(name, 0, nargs, kwnames);
+}
+
 static inline int owngil_one_argument(const char *name, Py_ssize_t nargs, PyObject *kwnames)
 {
-    if (owngil_no_keywords(name, kwnames) < 0) return -1;
-    if (nargs != 1) {
-        PyErr_Format(PyExc_TypeError, "%s() takes exactly one argument (%zd given)", name, nargs);
-        return -1;
-    }
-    return 0;
+    return owngil_exact_arguments(name, 1, nargs, kwnames);
 }
 
 /* METH_VARARGS: a new tuple of the positional arguments. With METH_KEYWORDS (`kwargs` not NULL)

@@ -74,3 +74,9 @@ def spin(seconds):
     while time.perf_counter() < end:
         n += 1
     return n
+
+
+def started_then_spin(queue, seconds):
+    """Tells `queue` it started, then keeps its interpreter busy for `seconds`."""
+    queue.put("started")
+    return spin(seconds)

@@ -77,6 +77,43 @@ class PoolBasics(unittest.TestCase):
             self.assertRaises(KeyError, self.pool.submit(rt_helpers.fail, "key", "k").result, 30)
         self.assertEqual(self.pool.submit(rt_helpers.add, 1, 1).result(timeout=30), 2)
 
+    def test_call_runs_in_a_worker_interpreter_from_this_thread(self):
+        self.assertEqual(self.pool.call(rt_helpers.add, 2, b=3), 5)
+        modules, thread = self.pool.call(rt_helpers.where)
+        self.assertNotEqual(modules, id(sys.modules))
+        self.assertEqual(thread, threading.get_ident())  # no hand-off to a worker thread
+        worker_places = {self.pool.submit(rt_helpers.where).result(timeout=30)[0] for _ in range(20)}
+        self.assertIn(modules, worker_places)
+
+    def test_call_raises_the_remote_exception(self):
+        with self.assertRaises(ValueError) as caught:
+            self.pool.call(rt_helpers.fail, "value", "bad value")
+        self.assertIsInstance(caught.exception.__cause__, owngil.RemoteTraceback)
+        self.assertEqual(self.pool.call(rt_helpers.echo, (1, "a")), (1, "a"))
+
+    def test_call_waits_for_a_worker_when_all_are_busy(self):
+        started = owngil.Queue()
+        busy = [self.pool.submit(rt_helpers.started_then_spin, started, 0.5) for _ in range(2)]
+        for _ in busy:
+            started.get(timeout=30)  # both workers are inside their task now
+        modules, thread = self.pool.call(rt_helpers.where)
+        self.assertNotEqual(thread, threading.get_ident())  # it went through a worker
+        for f in busy:
+            f.result(timeout=30)
+
+    def test_calls_from_many_threads(self):
+        results = {}
+
+        def caller(k):
+            results[k] = [self.pool.call(rt_helpers.add, k, i) for i in range(50)]
+
+        threads = [threading.Thread(target=caller, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(results, {k: [k + i for i in range(50)] for k in range(6)})
+
     def test_asyncio_run_in_executor(self):
         async def main():
             loop = asyncio.get_running_loop()
@@ -131,6 +168,8 @@ class PoolLifecycle(unittest.TestCase):
         self.assertEqual(_owngil.count(), before)
         with self.assertRaises(RuntimeError):
             pool.submit(rt_helpers.add, 1)
+        with self.assertRaises(RuntimeError):
+            pool.call(rt_helpers.add, 1)
 
     def test_shutdown_can_cancel_waiting_work(self):
         pool = owngil.Pool(1)

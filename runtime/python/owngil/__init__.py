@@ -118,6 +118,10 @@ class _Worker(threading.Thread):
         self.pool = pool
         self.ready = threading.Event()
         self.error = None
+        # Held while a task runs in this worker's interpreter, by the worker or by Pool.call from
+        # another thread; `closed` once the interpreter is gone.
+        self.in_use = threading.Lock()
+        self.closed = False
 
     def run(self):
         try:
@@ -135,7 +139,9 @@ class _Worker(threading.Thread):
             if self.error is None:
                 self.serve()
         finally:
-            _owngil.destroy(self.interp)
+            with self.in_use:
+                self.closed = True
+                _owngil.destroy(self.interp)
 
     def setup(self):
         pool = self.pool
@@ -165,7 +171,8 @@ class _Worker(threading.Thread):
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                data = _owngil.call(self.interp, payload)
+                with self.in_use:
+                    data = _owngil.call(self.interp, payload)
                 future.set_result(_outcome(data))
             except BaseException as e:
                 future.set_exception(e)
@@ -213,6 +220,27 @@ class Pool(concurrent.futures.Executor):
             # outlive its trip to the worker.
             self._work.put((future, payload, (args, kwargs)))
             return future
+
+    def call(self, fn, /, *args, **kwargs):
+        """Run fn(*args, **kwargs) in an idle worker's interpreter from the calling thread and return
+        its result (or raise its exception): the synchronous round trip, with no hand-off between
+        threads (as PEP 734's Interpreter.call). When every worker is busy it waits for one, as
+        submit(...).result() does."""
+        if self._shutdown:
+            raise RuntimeError("cannot call after shutdown")
+        payload = _dump((_reference(fn), args, kwargs))
+        for worker in self._workers:
+            if not worker.in_use.acquire(blocking=False):
+                continue
+            try:
+                if not worker.closed:
+                    data = _owngil.call(worker.interp, payload)
+                    break
+            finally:
+                worker.in_use.release()
+        else:
+            return self.submit(fn, *args, **kwargs).result()
+        return _outcome(data)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         with self._lock:
