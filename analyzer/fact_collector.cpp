@@ -42,9 +42,18 @@ class Locator {
     if (user && !root_.empty()) user = path.rfind(root_ + "/", 0) == 0;
     if (path.empty()) user = false;
     user_[fid.getHashValue()] = user;
-    if (user) user_files_.insert(relative(path));
+    if (user) {
+      user_files_.insert(relative(path));
+      SourceLocation include = sm_.getIncludeLoc(fid);
+      if (include.isValid()) {
+        std::pair<FileID, unsigned> at = sm_.getDecomposedLoc(sm_.getFileLoc(include));
+        included_at_.emplace(relative(path), std::make_pair(relative(path_of(at.first)), at.second));
+      }
+    }
     return user;
   }
+
+  const std::map<std::string, std::pair<std::string, unsigned>>& included_at() const { return included_at_; }
 
   SourceLoc loc(SourceLocation l) {
     SourceLoc out;
@@ -148,6 +157,7 @@ class Locator {
   std::unordered_map<unsigned, bool> user_;
   std::unordered_map<unsigned, std::string> paths_;
   std::set<std::string> user_files_;
+  std::map<std::string, std::pair<std::string, unsigned>> included_at_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1102,6 +1112,7 @@ class Consumer : public ASTConsumer {
     visitor.finish();
     tu.user_files = where_->user_files();
     tu.user_files.insert(tu.main_file);
+    tu.included_at = where_->included_at();
     facts_.units.push_back(std::move(tu));
   }
 

@@ -303,6 +303,8 @@ class ModulePorter {
     std::set<std::string> direct, files;
     std::set<unsigned> decl_starts, shared;
     execs_ = exec_functions(init, def);
+    find_readying_helpers(globals);
+    replaced_free_ = replaceable_free(def, globals);
     for (const Global* g : globals) {
       if (std::string other = other_module_sharing(g->loc.file); !other.empty())
         return refuse(g->loc, "'" + g->name + "' is defined in " + g->loc.file + ", which module '" + other +
@@ -321,6 +323,7 @@ class ModulePorter {
           return refuse({r.file, r.begin_line, 1}, "'" + g->name + "' is used in an inactive #if branch, which cannot be rewritten safely");
       for (const GlobalUse& u : g->uses) {
         if (u.function.empty() && inside_converted_type(u)) continue;  // `tp_base = &Base`: rewritten with the type
+        if (!replaced_free_.empty() && u.function == replaced_free_) continue;  // the function goes
         if (u.function.empty()) return refuse(u.loc, used_in_initializer(*g, u));
         if (!u.macro.empty() && !macro_body_rewritable(u, *g)) return;
         if (u.macro.empty() && !u.range.valid()) return refuse(u.loc, "this use of '" + g->name + "' is written by a macro");
@@ -382,13 +385,20 @@ class ModulePorter {
         }
       } else if (is_entry(name)) {
         if (!fetch_state_at_start(*f, execs.count(name) > 0 && name == init.builder, var, getter, state_type, st)) return;
-      } else if (!pass_state_as_parameter(*f, var, state_type)) {
+      } else if (!pass_state_as_parameter(*f, var, state_type, "", readying_helper_param(name))) {
         return;
       }
       for (const Call& c : f->calls)
         if (needs.count(c.callee) && !is_entry(c.callee)) {
           if (!c.args_begin) return refuse(c.loc, "this call to '" + c.callee + "' is written by a macro");
-          insert(f->loc.file, c.args_begin, c.has_args ? var + ", " : var, "OG101");
+          std::string args = var;
+          if (readying_helpers_.count(c.callee)) {  // it creates types: it needs the module too
+            std::string module = name == init.builder && init.style == InitStyle::SinglePhase ? init_module_param_
+                                                                                               : module_parameter(*f, "OG201");
+            if (module.empty()) return refuse(c.loc, "cannot find the module to pass to '" + c.callee + "'");
+            args += ", " + module;
+          }
+          insert(f->loc.file, c.args_begin, c.has_args ? args + ", " : args, "OG101");
         }
     }
     insert_entry_points();
@@ -415,7 +425,8 @@ class ModulePorter {
         }
       for (const std::string& name : needs) first_function = std::min(first_function, module_function(name)->range.begin);
       first = last_variable && last_variable < first_function ? last_variable : std::min(first, first_function);
-    } else if (!place_in_shared_header(globals, files, receivers, &struct_file, &first)) {
+    } else if (!place_in_single_unit(globals, needs, files, &struct_file, &first) &&
+               !place_in_shared_header(globals, files, receivers, &struct_file, &first)) {
       return;
     }
     const std::string& src = text(struct_file);
@@ -437,8 +448,9 @@ class ModulePorter {
       include_compat_header(struct_file);
     }
     if (!objects.empty()) {
-      if (!def.traverse.empty() || !def.clear.empty() || !def.free.empty())
+      if (!def.traverse.empty() || !def.clear.empty() || (!def.free.empty() && replaced_free_.empty()))
         return refuse(def.loc, "'" + def.name + "' already has m_traverse/m_clear/m_free: merging is not done automatically");
+      if (!replaced_free_.empty()) remove_statement(module_function(replaced_free_)->range);
       std::string hooks = gc_hooks(objects, state_type, getter, st);
       if (one_file) block += hooks;
       else insert(def.decl.file, static_cast<unsigned>(line_start(text(def.decl.file), def.decl.begin)), hooks, "OG101");
@@ -512,8 +524,9 @@ class ModulePorter {
     if (!t) return fail(g.loc, "cannot find the definition of static type '" + g.name + "'");
     FileStyle st = style_of(g.loc.file, text(g.loc.file));
     if (st.cxx) return fail(g.loc, "static type '" + g.name + "' is in a C++ file: converting those is not done yet");
+    // (a `static` type declared in a header is private to the file that includes it)
     for (const SourceRange& r : g.redeclarations)
-      if (is_header(r.file))
+      if (g.storage == Storage::External && is_header(r.file))
         return fail(loc_of(r), "type '" + g.name + "' is declared in header " + r.file +
                                         ": code that includes it (other modules, users of a public C API) may use the "
                                         "type object directly; convert it by hand");
@@ -545,12 +558,13 @@ class ModulePorter {
     for (const GlobalUse& u : g.uses)
       if (u.passed_to == "PyType_Ready") ready = &u;
     for (const GlobalUse& u : g.uses) {
-      if (u.field.empty() || !execs_.count(u.function)) continue;
+      if (u.field.empty() || (!execs_.count(u.function) && !readying_helpers_.count(u.function))) continue;
       bool before_ready = ready && ready->function == u.function && u.field_statement.valid() &&
                           u.field_statement.file == ready->range.file && u.field_statement.end <= ready->range.begin;
-      bool compile_time = u.field_value_null || (!u.field_value_name.empty() && (model_.function(u.field_value_name) ||
-                                                                                 global_named(u.field_value_name)));
-      if (!before_ready || !compile_time || u.field.rfind("tp_", 0) != 0 || u.field == "tp_base" || u.field == "tp_flags") {
+      bool address = u.field_value.rfind('&', 0) == 0 && !u.field_value_name.empty();  // `&PyUnicode_Type`
+      bool compile_time = u.field_value_null || address ||
+                          (!u.field_value_name.empty() && (model_.function(u.field_value_name) || global_named(u.field_value_name)));
+      if (!before_ready || !compile_time || u.field.rfind("tp_", 0) != 0 || u.field == "tp_flags") {
         refuse(u.loc, "'" + g.name + "." + u.field + "' is set in '" + u.function + "'" +
                           (before_ready ? " to a value only known at run time" : " outside the run-up to its PyType_Ready") +
                           ": move it into the type's initializer by hand");
@@ -569,6 +583,57 @@ class ModulePorter {
     for (const Global& g : model_.globals)
       if (g.name == name && module_.files.count(g.loc.file)) return &g;
     return nullptr;
+  }
+
+  // Helpers that ready static types and that only init/exec functions call (multidict's
+  // `istr_init()`): they receive the module, beside the state, to create the heap types with.
+  void find_readying_helpers(const std::vector<const Global*>& globals) {
+    for (const Global* g : globals) {
+      if (!is_type(*g)) continue;
+      for (const GlobalUse& u : g->uses) {
+        if (u.passed_to != "PyType_Ready" || execs_.count(u.function) || readying_helpers_.count(u.function)) continue;
+        const Function* f = module_function(u.function);
+        if (!f) continue;
+        bool only_from_exec = true, called = false;
+        for (const Function& caller : model_.functions)
+          for (const Call& c : caller.calls)
+            if (c.callee == f->name) called = true, only_from_exec &= execs_.count(caller.name) > 0 && c.args_begin;
+        bool escapes = std::any_of(model_.address_taken.begin(), model_.address_taken.end(),
+                                   [&](const AddressTaken& a) { return a.function == f->name; });
+        if (!called || !only_from_exec || escapes) continue;
+        std::string name = "module";
+        for (int i = 2; f->locals.count(name); ++i) name = "module_" + std::to_string(i);
+        readying_helpers_[f->name] = name;
+      }
+    }
+  }
+
+  std::string readying_helper_param(const std::string& function) const {
+    auto it = readying_helpers_.find(function);
+    return it == readying_helpers_.end() ? "" : "PyObject *" + it->second;
+  }
+
+  // An m_free that only releases globals moving into the state (multidict's `module_free`) is
+  // what the generated hooks do: it goes, and they take its place. Returns its name, or "".
+  std::string replaceable_free(const ModuleDef& def, const std::vector<const Global*>& globals) {
+    if (def.free.empty() || !def.traverse.empty() || !def.clear.empty()) return "";
+    const Function* f = module_function(def.free);
+    if (!f || !f->range.valid()) return "";
+    for (const Call& c : f->calls) {
+      bool release = c.callee.find("DECREF") != std::string::npos || c.callee.find("DecRef") != std::string::npos ||
+                     c.callee.find("Dealloc") != std::string::npos;
+      if (!release) return "";
+    }
+    bool uses_other = std::any_of(model_.globals.begin(), model_.globals.end(), [&](const Global& g) {
+      bool moved = std::find(globals.begin(), globals.end(), &g) != globals.end() && g.kind == GlobalKind::ObjectPointer;
+      return !moved && std::any_of(g.uses.begin(), g.uses.end(), [&](const GlobalUse& u) { return u.function == f->name; });
+    });
+    bool called = std::any_of(model_.functions.begin(), model_.functions.end(), [&](const Function& other) {
+      return std::any_of(other.calls.begin(), other.calls.end(), [&](const Call& c) { return c.callee == f->name; });
+    });
+    auto references = std::count_if(model_.address_taken.begin(), model_.address_taken.end(),
+                                    [&](const AddressTaken& a) { return a.function == f->name; });
+    return uses_other || called || references != 1 ? "" : f->name;
   }
 
   // Why a use at file scope (in another global's initializer) stops the port.
@@ -652,7 +717,7 @@ class ModulePorter {
         return false;
       }
       uses_operand_lookup_ = true;
-      fetch = helper("state_of_operands") + "(" + self + ", " + f.params[1].name + ")";
+      fetch = helper("state_of_operands") + "(" + as_object(f.params[0], self) + ", " + as_object(f.params[1], f.params[1].name) + ")";
     } else {
       fetch = helper("state_of_type") + "(" + (access == TypeAccess::TypeParam ? as_type(f, self) : "Py_TYPE(" + self + ")") + ")";
     }
@@ -661,6 +726,12 @@ class ModulePorter {
                in + "}",
            "OG201");
     return true;
+  }
+
+  // A parameter declared as some object struct (`ViewObject *self`) passed where PyObject * goes.
+  std::string as_object(const Param& p, const std::string& name) {
+    bool plain = text(p.range.file).compare(p.range.begin, 8, "PyObject") == 0;
+    return plain ? name : "(PyObject *)" + name;
   }
 
   // A class method's first parameter is the class; declared as PyObject * it needs a cast.
@@ -877,16 +948,18 @@ class ModulePorter {
         if (c.callee == u.passed_to && c.range.valid() && c.range.file == u.range.file && c.range.begin <= u.range.begin &&
             u.range.end <= c.range.end)
           call = &c;
-    if (!f || !execs.count(f->name)) {
-      refuse(u.loc, "'" + g.name + "' is readied in '" + u.function + "', not in the module's init or exec function: "
-                        "create the type there by hand");
+    if (!f || (!execs.count(f->name) && !readying_helpers_.count(f->name))) {
+      refuse(u.loc, "'" + g.name + "' is readied in '" + u.function + "', which is not the module's init or exec "
+                        "function, nor a helper only they call: create the type there by hand");
       return false;
     }
     if (!call) {
       refuse(u.loc, "this call readying '" + g.name + "' is written by a macro");
       return false;
     }
-    std::string module = f->name == init.builder && init.style == InitStyle::SinglePhase ? init_module_param_ : module_parameter(*f, "OG201");
+    std::string module = readying_helpers_.count(f->name)                                     ? readying_helpers_.at(f->name)
+                         : f->name == init.builder && init.style == InitStyle::SinglePhase ? init_module_param_
+                                                                                            : module_parameter(*f, "OG201");
     std::string slot = "&" + var + "->" + g.name;
     if (h.spec.empty()) {  // PyStructSequence_InitType2(&T, desc)
       const std::string& src = text(call->range.file);
@@ -991,7 +1064,9 @@ class ModulePorter {
   bool adjust_for_heap_type(const StaticType& t, const HeapTypeText& h) {
     FileStyle st = style_of(t.loc.file, text(t.loc.file));
     const std::string& in = st.indent;
-    if (const Function* f = h.traverse.empty() ? nullptr : model_.function(h.traverse, t.loc.file); f && !f->visits_type) {
+    // Several types may share a traverse or dealloc function: it is adjusted once.
+    if (const Function* f = h.traverse.empty() ? nullptr : model_.function(h.traverse, t.loc.file);
+        f && !f->visits_type && adjusted_.insert(f->key()).second) {
       std::string self = f->params.empty() ? "" : f->params[0].name;
       if (self.empty() || self.rfind("_unused_", 0) == 0 || !f->body_begin) {
         refuse(f->loc, "cannot find the object parameter of '" + f->name + "'");
@@ -1000,7 +1075,7 @@ class ModulePorter {
       insert(f->range.file, f->body_begin, "\n" + in + "Py_VISIT(Py_TYPE(" + self + "));", "OG201");
     }
     const Function* f = h.dealloc.empty() ? nullptr : model_.function(h.dealloc, t.loc.file);
-    if (!f || f->releases_type) return true;
+    if (!f || f->releases_type || !adjusted_.insert(f->key()).second) return true;
     const std::string& src = text(f->range.file);
     std::string body = src.substr(f->body_begin, f->range.end - f->body_begin);
     std::string self = f->params.empty() ? "" : f->params[0].name;
@@ -1048,7 +1123,9 @@ class ModulePorter {
 
   // Ported types use what owngil_compat.h provides on older Pythons: the file includes it right
   // after <Python.h>, and the header is added beside it unless the tree has one.
-  void include_compat_header(const std::string& file) {
+  void include_compat_header(const std::string& target) {
+    // In one translation unit made of headers, the file that includes them all includes it once.
+    const std::string& file = single_unit_main_.empty() ? target : single_unit_main_;
     if (!compat_included_.insert(file).second) return;
     const std::string& src = text(file);
     if (src.find("owngil_compat.h") != std::string::npos) return;
@@ -1072,6 +1149,47 @@ class ModulePorter {
 
   // A module spread over files needs its state type in a header that every one of them includes:
   // the one that already declares a global (`extern PyObject *x;`), where the struct replaces it.
+  // Headers that only one file includes, all together one translation unit (multidict's
+  // `_multidict.c` includes `_multilib/*.h`): the state goes before the first moved variable or
+  // function that needs it, in the order the compiler reads them.
+  bool place_in_single_unit(const std::vector<const Global*>& globals, const std::set<std::string>& needs,
+                            const std::set<std::string>& files, std::string* file, unsigned* at) {
+    const TranslationUnit* unit = nullptr;
+    for (const TranslationUnit& tu : model_.units) {
+      bool has_all = std::all_of(files.begin(), files.end(), [&](const std::string& f) { return tu.user_files.count(f); });
+      bool shares = std::any_of(files.begin(), files.end(), [&](const std::string& f) { return tu.user_files.count(f); });
+      if (has_all && !unit) unit = &tu;
+      else if (shares) return false;  // another unit includes one of the files too
+    }
+    if (!unit) return false;
+    // A place's key: the offsets of the #includes leading to it from the main file, then its own.
+    auto key = [&](const std::string& f, unsigned offset) {
+      std::vector<unsigned> path{offset};
+      std::string at = f;
+      for (int depth = 0; at != unit->main_file && depth < 64; ++depth) {
+        auto site = unit->included_at.find(at);
+        if (site == unit->included_at.end()) return std::vector<unsigned>{};
+        path.insert(path.begin(), site->second.second);
+        at = site->second.first;
+      }
+      return path;
+    };
+    std::vector<unsigned> best;
+    auto consider = [&](const std::string& f, unsigned offset) {
+      std::vector<unsigned> here = key(f, offset);
+      if (!here.empty() && (best.empty() || here < best)) best = here, *file = f, *at = offset;
+    };
+    for (const Global* g : globals)
+      if (g->storage != Storage::FunctionStatic) consider(g->decl.file, g->decl.begin);
+    for (const std::string& name : needs)
+      if (const Function* f = module_function(name)) consider(f->range.file, f->range.begin);
+    for (const Prototype& p : model_.prototypes)
+      if (needs.count(p.function) && files.count(p.file)) consider(p.file, p.params_begin);
+    if (best.empty()) return false;
+    single_unit_main_ = unit->main_file;
+    return true;
+  }
+
   bool place_in_shared_header(const std::vector<const Global*>& globals, const std::set<std::string>& files,
                               const std::set<std::string>& receivers, std::string* header, unsigned* at) {
     auto included_by_all = [&](const std::string& h) {
@@ -1257,7 +1375,7 @@ class ModulePorter {
   // `entry_table`: a method table whose reference to `f` is rewritten to an entry point that
   // passes the state, so it does not count as the address escaping.
   bool pass_state_as_parameter(const Function& f, const std::string& var, const std::string& state_type,
-                               const std::string& entry_table = "") {
+                               const std::string& entry_table = "", const std::string& extra_param = "") {
     bool escapes = std::any_of(model_.address_taken.begin(), model_.address_taken.end(), [&](const AddressTaken& a) {
       return a.function == f.name && module_.files.count(a.loc.file) && (entry_table.empty() || a.in_global != entry_table);
     });
@@ -1273,7 +1391,7 @@ class ModulePorter {
       refuse(f.loc, "'" + f.name + "' needs the module state (" + chain_to_state(f.name) + ") but cannot receive it: " + why);
       return false;
     }
-    std::string param = state_type + " *" + var;
+    std::string param = state_type + " *" + var + (extra_param.empty() ? "" : ", " + extra_param);
     add_first_parameter(f.range.file, f.params_begin, f.void_params, !f.params.empty(), param);
     for (const Prototype* p : prototypes) add_first_parameter(p->file, p->params_begin, p->void_params, p->has_params, param);
     return true;
@@ -1367,7 +1485,11 @@ class ModulePorter {
   std::map<std::string, TypeAccess> type_access_;      // functions of converted types -> how they find the type
   std::map<std::string, std::string> helpers_;         // generated helper kind -> its name
   std::set<std::string> removed_tables_, compat_included_;
+  std::set<std::string> adjusted_;  // traverse and dealloc functions already given their heap-type duties
+  std::string single_unit_main_;  // the main file when the state spans headers of one unit
   std::set<std::string> execs_;                        // the functions that fill the module
+  std::map<std::string, std::string> readying_helpers_;  // helper that readies types -> its new module parameter
+  std::string replaced_free_;                          // an m_free the generated hooks replace
   std::set<const GlobalUse*> folded_fields_;           // `T.field = value;` moved into T's spec
   struct EntryPoint {
     const MethodTable* table;

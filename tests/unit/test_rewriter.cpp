@@ -339,7 +339,10 @@ PyMODINIT_FUNC PyInit_m(void) { )" + init_body + R"( return PyModule_Create(&d);
     CHECK(plans[0].edits.empty());
     return plans[0].refusals.empty() ? std::string() : plans[0].refusals[0].reason;
   };
-  CHECK(refusal_of("", "if (ready() < 0) return NULL;").find("'T' is readied in 'ready'") != std::string::npos);
+  // A helper that readies the type through a pointer (not only called by init) cannot get the module.
+  CHECK(refusal_of("", "int (*r)(void) = ready; if (r() < 0) return NULL;")
+            .find("'ready' needs the module state (uses 'T') but cannot receive it: its address is taken") !=
+        std::string::npos);
   CHECK(refusal_of(".tp_version_tag = 1", "if (PyType_Ready(&T) < 0) return NULL;")
             .find("tp_version_tag has no PyType_Slot equivalent") != std::string::npos);
 }
@@ -576,4 +579,38 @@ TEST_CASE("fields set at init before PyType_Ready move into the spec", "[rewrite
     REQUIRE_FALSE(plans[0].refusals.empty());
     CHECK(plans[0].refusals[0].reason.find("'obj_members' is the tp_members table of 'U' too") != std::string::npos);
   }
+}
+
+TEST_CASE("types readied by a helper only init calls, and an m_free that only releases globals", "[rewriter][OG201]") {
+  std::string out = ported(R"(#include <Python.h>
+typedef struct { PyObject_HEAD } Obj;
+static PyObject *word;
+static PyTypeObject T = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.T", .tp_basicsize = sizeof(Obj)};
+static int types_init(void) {
+    T.tp_base = &PyBaseObject_Type;
+    return PyType_Ready(&T);
+}
+static void release_word(void *Py_UNUSED(m)) {
+    Py_CLEAR(word);
+}
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, .m_name = "m", .m_size = -1, .m_free = release_word};
+PyMODINIT_FUNC PyInit_m(void) {
+    word = PyUnicode_InternFromString("w");
+    if (word == NULL || types_init() < 0) return NULL;
+    return PyModule_Create(&d);
+}
+)");
+  // The helper gets the module beside the state, and creates the type with it.
+  CHECK(out.find("static int types_init(m_state *st, PyObject *module) {\n"
+                 "    return m_create_type(module, &T_spec, NULL, &st->T);\n}") != std::string::npos);
+  CHECK(out.find("types_init(st, module) < 0") != std::string::npos);
+  CHECK(out.find("{Py_tp_base, &PyBaseObject_Type},") != std::string::npos);
+  // The old m_free goes; the generated hooks release the state.
+  CHECK(out.find("release_word") == std::string::npos);
+  CHECK(out.find(".m_free = m_free") != std::string::npos);
+  CHECK(out.find("Py_CLEAR(st->word);") != std::string::npos);
+  const std::string include = "#include \"owngil_compat.h\"\n";
+  REQUIRE(out.find(include) != std::string::npos);
+  out.erase(out.find(include), include.size());  // the snippet has no tree to find it in
+  check_nothing_left(out);
 }

@@ -312,6 +312,9 @@ struct ParseError {
 struct TranslationUnit {
   std::string main_file;
   std::set<std::string> user_files;  // the main file and every header of the tree it includes
+  // Where each of those headers is first included: the including file and the byte offset of the
+  // #include there (to order declarations of several files of one unit).
+  std::map<std::string, std::pair<std::string, unsigned>> included_at;
   std::set<std::string> defines;     // external functions defined here
   std::set<std::string> references;  // external functions called or referenced here
   std::vector<ParseError> errors;
