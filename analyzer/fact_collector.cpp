@@ -860,18 +860,27 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     facts_.module_defs.push_back(d);
   }
 
+  // Calls fn for each `{...}` row of a table's initializer.
+  template <typename Fn>
+  static void each_row(const InitListExpr* list, Fn&& fn) {
+    for (const Expr* e : list->inits())
+      if (const auto* row = dyn_cast<InitListExpr>(e->IgnoreImplicit())) fn(row);
+  }
+
+  // A row the rewriter can edit: spelled in the file, not produced by a macro.
+  static bool written_in_file(const InitListExpr* row) { return row->getBeginLoc().isFileID() && row->getEndLoc().isFileID(); }
+
   SlotTable slot_table(const VarDecl* vd, const InitListExpr* list) {
     SlotTable t;
     t.name = vd->getNameAsString();
     t.loc = where_.loc(vd->getLocation());
-    for (const Expr* e : list->inits()) {
-      const auto* entry = dyn_cast<InitListExpr>(e->IgnoreImplicit());
-      if (!entry || entry->getNumInits() < 2) continue;
+    each_row(list, [&](const InitListExpr* entry) {
+      if (entry->getNumInits() < 2) return;
       const Expr* id = entry->getInit(0);
       const Expr* value = entry->getInit(1);
       std::optional<long long> n = constant(ctx_, id);
       if (n && *n == 0) t.sentinel = where_.range(entry->getSourceRange());
-      if (!n || *n == 0) continue;  // the {0, NULL} sentinel
+      if (!n || *n == 0) return;  // the {0, NULL} sentinel
       SlotEntry s;
       s.id = static_cast<int>(*n);
       s.name = where_.macro_at(id->getBeginLoc());
@@ -881,7 +890,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       s.loc = where_.loc(entry->getBeginLoc());
       s.value_range = where_.range(value->getSourceRange());
       t.entries.push_back(std::move(s));
-    }
+    });
     return t;
   }
 
@@ -890,21 +899,19 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     t.name = vd->getNameAsString();
     t.loc = where_.loc(vd->getLocation());
     t.decl = where_.range(vd->getSourceRange(), /*with_semicolon=*/true);
-    for (const Expr* e : list->inits()) {
-      const auto* row = dyn_cast<InitListExpr>(e->IgnoreImplicit());
-      if (!row) continue;
+    each_row(list, [&](const InitListExpr* row) {
       MethodEntry m;
       m.py_name = string_literal(field_init(row, "ml_name"));
-      if (m.py_name.empty()) continue;  // the {NULL} sentinel
+      if (m.py_name.empty()) return;  // the {NULL} sentinel
       m.function = referenced_name(field_init(row, "ml_meth"));
       if (const Expr* flags = field_init(row, "ml_flags")) m.flags = constant(ctx_, flags);
       m.loc = where_.loc(row->getBeginLoc());
-      if (row->getBeginLoc().isFileID() && row->getEndLoc().isFileID()) {
+      if (written_in_file(row)) {
         if (const Expr* meth = field_init(row, "ml_meth")) m.meth_range = where_.range(meth->getSourceRange());
         if (const Expr* flags = field_init(row, "ml_flags")) m.flags_range = where_.range(flags->getSourceRange());
       }
       t.entries.push_back(std::move(m));
-    }
+    });
     facts_.method_tables.push_back(std::move(t));
   }
 
@@ -912,16 +919,11 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     MemberTable t;
     t.name = vd->getNameAsString();
     t.loc = where_.loc(vd->getLocation());
-    for (const Expr* e : list->inits()) {
-      const auto* row = dyn_cast<InitListExpr>(e->IgnoreImplicit());
-      if (!row) continue;
+    each_row(list, [&](const InitListExpr* row) {
       std::string name = string_literal(field_init(row, "name"));
-      if (!name.empty()) {
-        t.members.push_back(name);
-      } else if (!t.sentinel.valid() && row->getBeginLoc().isFileID() && row->getEndLoc().isFileID()) {
-        t.sentinel = where_.range(row->getSourceRange());
-      }
-    }
+      if (!name.empty()) t.members.push_back(name);
+      else if (!t.sentinel.valid() && written_in_file(row)) t.sentinel = where_.range(row->getSourceRange());
+    });
     facts_.member_tables.push_back(std::move(t));
   }
 
