@@ -33,9 +33,6 @@ const std::set<std::string> kEitherOperand = {
 
 const std::set<std::string> kOffsetsAsMembers = {"tp_dictoffset", "tp_weaklistoffset", "tp_vectorcall_offset"};
 
-constexpr long long kMethVarargs = 0x1, kMethKeywords = 0x2, kMethNoargs = 0x4, kMethO = 0x8, kMethClass = 0x10,
-                    kMethStatic = 0x20, kMethFastcall = 0x80;
-
 const SubTable* sub_table(const Model& model, const std::string& name, const std::string& file) {
   for (const SubTable& t : model.sub_tables)
     if (t.name == name && t.loc.file == file) return &t;

@@ -14,6 +14,10 @@
 
 namespace owngil {
 
+// METH_* flags of PyMethodDef (methodobject.h), as the rewriter reads and writes them.
+constexpr long long kMethVarargs = 0x1, kMethKeywords = 0x2, kMethNoargs = 0x4, kMethO = 0x8, kMethClass = 0x10,
+                    kMethStatic = 0x20, kMethFastcall = 0x80;
+
 // How a function that a type calls through a slot or its method table finds the type whose module
 // holds the state.
 enum class TypeAccess {

@@ -772,11 +772,13 @@ class ModulePorter {
     for (const Function& other : model_.functions)
       for (const Call& c : other.calls)
         if (c.callee == f.name) return {};
-    static const std::map<long long, size_t> params_of = {{0x4, 2}, {0x8, 2}, {0x1, 2}, {0x3, 3}, {0x80, 3}, {0x82, 4}};
+    static const std::map<long long, size_t> params_of = {
+        {kMethNoargs, 2}, {kMethO, 2}, {kMethVarargs, 2}, {kMethVarargs | kMethKeywords, 3},
+        {kMethFastcall, 3}, {kMethFastcall | kMethKeywords, 4}};
     auto expected = params_of.find(row.entry->flags.value_or(-1));
     if (expected == params_of.end() || f.params.empty() || !f.params[0].range.valid()) return {};
     // METH_NOARGS functions are often written without the unused second parameter.
-    bool noargs_without_second = expected->first == 0x4 && f.params.size() == 1;
+    bool noargs_without_second = expected->first == kMethNoargs && f.params.size() == 1;
     if (f.params.size() != expected->second && !noargs_without_second) return {};
     return row;
   }
@@ -815,15 +817,15 @@ class ModulePorter {
     };
     std::string body;
     switch (*row.entry->flags) {
-      case 0x4:
+      case kMethNoargs:
         body = check("owngil_no_arguments(" + shown + ", nargs, kwnames)") + in + "return " + call +
                (f.params.size() == 2 ? ", NULL);\n" : ");\n");
         break;
-      case 0x8: body = check("owngil_one_argument(" + shown + ", nargs, kwnames)") + in + "return " + call + ", args[0]);\n"; break;
-      case 0x80: body = check("owngil_no_keywords(" + shown + ", kwnames)") + in + "return " + call + ", args, nargs);\n"; break;
-      case 0x82: body = in + "return " + call + ", args, nargs, kwnames);\n"; break;
+      case kMethO: body = check("owngil_one_argument(" + shown + ", nargs, kwnames)") + in + "return " + call + ", args[0]);\n"; break;
+      case kMethFastcall: body = check("owngil_no_keywords(" + shown + ", kwnames)") + in + "return " + call + ", args, nargs);\n"; break;
+      case kMethFastcall | kMethKeywords: body = in + "return " + call + ", args, nargs, kwnames);\n"; break;
       default: {  // METH_VARARGS, with or without METH_KEYWORDS: the tuple (and dict) CPython built
-        bool keywords = *row.entry->flags & 0x2;
+        bool keywords = *row.entry->flags & kMethKeywords;
         body = in + "PyObject *tuple" + (keywords ? ", *kwargs" : "") + ";\n" +
                check("owngil_unpack_varargs(" + shown + ", args, nargs, kwnames, &tuple, " + (keywords ? "&kwargs" : "NULL") + ")") +
                in + ret + sep + "result = " + call + ", tuple" + (keywords ? ", kwargs" : "") + ");\n" + in +
@@ -832,7 +834,7 @@ class ModulePorter {
     }
     std::string head = "static " + ret + sep + entry + "(";
     std::string def = head + self_decl + ", PyTypeObject *defining_class,\n" + std::string(head.size(), ' ') +
-                      (*row.entry->flags == 0x4 ? "PyObject *const *Py_UNUSED(args)" : "PyObject *const *args") +
+                      (*row.entry->flags == kMethNoargs ? "PyObject *const *Py_UNUSED(args)" : "PyObject *const *args") +
                       ", Py_ssize_t nargs, PyObject *kwnames)\n{\n" + body + "}\n\n";
     entry_points_.push_back({row.table, static_cast<size_t>(row.entry - row.table->entries.data()), def});
     replace(row.entry->meth_range, "(PyCFunction)(void (*)(void))" + entry, "OG201");
