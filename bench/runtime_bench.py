@@ -111,7 +111,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default="docs/runtime-bench")
     parser.add_argument("--max-size", type=int, default=30, help="largest handover, as a power of two (30: 1 GiB)")
+    parser.add_argument("--speedup-runs", type=int, default=0,
+                        help="only measure owngil.Pool's two speed-ups this many times (how much they vary)")
     args = parser.parse_args()
+    if args.speedup_runs:
+        with owngil.Pool(WORKERS) as pool:
+            warm(pool, WORKERS)
+            for _ in range(args.speedup_runs):
+                print(f"speed-up: pure Python {speedup(pool, bench_tasks.cpu, 3_000_000):.2f}x, "
+                      f"ported C module {speedup(pool, bench_tasks.c_module_work, 300_000):.2f}x", flush=True)
+        return
     os.makedirs(args.out, exist_ok=True)
     print(f"CPython {sys.version.split()[0]}, {os.cpu_count()} cores, {WORKERS} workers\n")
 
