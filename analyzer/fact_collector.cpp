@@ -559,6 +559,8 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     use.field_value = where_.text(value->getSourceRange());
     use.field_value_name = referenced_name(value);
     use.field_value_null = value->isNullPointerConstant(ctx_, Expr::NPC_ValueDependentIsNull) != Expr::NPCK_NotNull;
+    use.field_value_constant = !value->isValueDependent() && value->isConstantInitializer(ctx_, false);
+    use.field_value_int = constant(ctx_, value);
   }
 
   // How the expression on top of the stack (a DeclRefExpr) is used: walk up through the parts of
@@ -696,6 +698,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   void record_init_shape(const FunctionDecl* fd, const CallExpr* create, InitFunction& init) {
     const Stmt* body = fd->getBody();
     init.head = where_.range(fd->getSourceRange());
+    init.in_namespace = fd->getDeclContext()->getEnclosingNamespaceContext()->isNamespace();
     init.head.end = where_.offset(body->getBeginLoc());
     init.whole = where_.range(fd->getSourceRange());
     init.create_range = where_.range(create->getSourceRange());
@@ -844,6 +847,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     d.clear = referenced_name(field_init(list, "m_clear"));
     d.free = referenced_name(field_init(list, "m_free"));
     d.decl = where_.range(vd->getSourceRange(), /*with_semicolon=*/true);
+    d.in_namespace = vd->getDeclContext()->getEnclosingNamespaceContext()->isNamespace();
     unsigned index = 0;
     for (const FieldDecl* field : record_of(list->getType())->fields()) {
       if (index >= list->getNumInits()) break;

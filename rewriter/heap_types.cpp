@@ -65,7 +65,8 @@ const StaticType* gc_source(const Model& model, const StaticType& type, int dept
 }  // namespace
 
 HeapTypeText heap_type_text(const Model& model, const StaticType& type, const std::set<std::string>& module_types,
-                            const std::string& indent, const std::function<bool(const std::string&)>& names_taken) {
+                            const std::string& indent, const std::function<bool(const std::string&)>& names_taken,
+                            bool cxx) {
   HeapTypeText out;
   auto refuse = [&](const SourceLoc& loc, std::string why) {
     out.refusal = std::move(why);
@@ -159,10 +160,18 @@ HeapTypeText heap_type_text(const Model& model, const StaticType& type, const st
     slots.push_back({"Py_tp_members", members_name});
   }
   std::string text = out.new_traverse + members + "static PyType_Slot " + slots_name + "[] = {\n";
-  for (const auto& [slot, value] : slots) text += indent + "{" + slot + ", " + value + "},\n";
-  text += indent + "{0, NULL},\n};\n\nstatic PyType_Spec " + out.spec + " = {\n" + indent + ".name = " + name_text +
-          ",\n" + indent + ".basicsize = " + basicsize + ",\n" + indent + ".itemsize = " + itemsize + ",\n" + indent +
-          ".flags = " + flags + ",\n" + indent + ".slots = " + slots_name + ",\n};";
+  for (const auto& [slot, value] : slots) {
+    // C++ converts neither function pointers nor const data to the slot's void * by itself.
+    bool cast = cxx && value.rfind("(void *)", 0) != 0;
+    text += indent + "{" + slot + ", " + (cast ? "(void *)" + value : value) + "},\n";
+  }
+  text += indent + "{0, NULL},\n};\n\nstatic PyType_Spec " + out.spec + " = {\n";
+  if (cxx)  // designated initializers are C++20
+    text += indent + name_text + ",\n" + indent + basicsize + ",\n" + indent + itemsize + ",\n" + indent + flags + ",\n" +
+            indent + slots_name + ",\n};";
+  else
+    text += indent + ".name = " + name_text + ",\n" + indent + ".basicsize = " + basicsize + ",\n" + indent +
+            ".itemsize = " + itemsize + ",\n" + indent + ".flags = " + flags + ",\n" + indent + ".slots = " + slots_name + ",\n};";
   out.definition = text;
   return out;
 }

@@ -52,8 +52,10 @@ struct HeapTypeText {
 
 // `names_taken` says whether an identifier is used in the tree already; `module_types` are the
 // static types converted along with this one.
+// `cxx`: the text goes into a C++ file (slot values cast to void *, the spec initialized by position).
 HeapTypeText heap_type_text(const Model& model, const StaticType& type, const std::set<std::string>& module_types,
-                            const std::string& indent, const std::function<bool(const std::string&)>& names_taken);
+                            const std::string& indent, const std::function<bool(const std::string&)>& names_taken,
+                            bool cxx = false);
 
 // The functions the type's slots, sub-tables and method table name, and how each reaches the type.
 std::map<std::string, TypeAccess> type_functions(const Model& model, const StaticType& type, MethodState mode);

@@ -175,6 +175,9 @@ class ModulePorter {
     if (init.release_outside_block)
       return refuse(init.loc, "the module is released (Py_DECREF) as the body of an if without braces");
     if (!def.slots.empty()) return refuse(def.loc, "the single-phase module already has m_slots");
+    if (def.in_namespace != init.in_namespace)
+      return refuse(def.loc, "'" + def.name + "' and " + init.builder + " are in different namespaces: the exec function "
+                             "declared before one and defined in place of the other would be two functions; move one by hand");
     bool returns_create = false;
     for (const InitReturn& r : init.returns) {
       if (r.kind == InitReturnKind::Other)
@@ -201,7 +204,14 @@ class ModulePorter {
     bool module_used = !init.module_variable.empty() || init_needs_state_;
     const std::string& module = init_module_param_;
     std::string param = module_used ? "PyObject *" + module : "PyObject *Py_UNUSED(" + module + ")";
-    plan_.edits.push_back({init.head.file, init.head.begin, static_cast<unsigned>(init.head.begin + keep),
+    // `extern "C" PyMODINIT_FUNC PyInit_m(void)` in C++: the exec function is static, the linkage goes.
+    unsigned head_begin = init.head.begin;
+    const std::string linkage = "extern \"C\"";
+    size_t before = src.find_last_not_of(" \t\n", head_begin == 0 ? 0 : head_begin - 1);
+    if (st.cxx && before != std::string::npos && before + 1 >= linkage.size() &&
+        src.compare(before + 1 - linkage.size(), linkage.size(), linkage) == 0)
+      head_begin = static_cast<unsigned>(before + 1 - linkage.size());
+    plan_.edits.push_back({init.head.file, head_begin, static_cast<unsigned>(init.head.begin + keep),
                            "static int " + exec + "(" + param + ")"});
     if (!returns_create) plan_.edits.push_back({init.create_range.file, init.create_range.begin, init.create_range.end, module});
     for (const InitReturn& r : init.returns)
@@ -441,7 +451,16 @@ class ModulePorter {
              "return (" + state_type + " *)PyModule_GetState(module);\n}\n\n";
     if (!types_.empty()) {
       bool def_comes_later = def.decl.file != struct_file || def.decl.begin > first;
-      if (def_comes_later && uses_type_lookup_) block = "static struct PyModuleDef " + def.name + ";\n\n" + block;
+      if (def_comes_later && uses_type_lookup_) {
+        if (!st.cxx) {
+          block = "static struct PyModuleDef " + def.name + ";\n\n" + block;
+        } else {  // C++ has no declaration of a static variable that is not its definition
+          def_ref_ = fresh_name(module_.name + "_module_def") + "()";
+          std::string head = "static PyModuleDef *" + def_ref_.substr(0, def_ref_.size() - 2) + "(void)";
+          block = head + ";\n\n" + block;
+          insert(def.decl.file, def.decl.end, "\n\n" + head + "\n{\n" + st.indent + "return &" + def.name + ";\n}", "OG201");
+        }
+      }
       block += type_helpers(state_type, getter, def, st);
       for (const Global* g : globals)
         if (is_type(*g)) include_compat_header(g->loc.file);
@@ -523,27 +542,29 @@ class ModulePorter {
     };
     if (!t) return fail(g.loc, "cannot find the definition of static type '" + g.name + "'");
     FileStyle st = style_of(g.loc.file, text(g.loc.file));
-    if (st.cxx) return fail(g.loc, "static type '" + g.name + "' is in a C++ file: converting those is not done yet");
     // (a `static` type declared in a header is private to the file that includes it)
     for (const SourceRange& r : g.redeclarations)
       if (g.storage == Storage::External && is_header(r.file))
         return fail(loc_of(r), "type '" + g.name + "' is declared in header " + r.file +
                                         ": code that includes it (other modules, users of a public C API) may use the "
                                         "type object directly; convert it by hand");
-    if (!t->initialized) {
-      bool struct_sequence = std::any_of(g.uses.begin(), g.uses.end(),
-                                         [](const GlobalUse& u) { return u.passed_to == "PyStructSequence_InitType2"; });
-      if (!struct_sequence)
-        return fail(g.loc, "static type '" + g.name + "' is filled in at run time, not by an initializer: convert it by hand");
+    bool struct_sequence = std::any_of(g.uses.begin(), g.uses.end(),
+                                       [](const GlobalUse& u) { return u.passed_to == "PyStructSequence_InitType2"; });
+    if (!t->initialized && struct_sequence) {
       types_[g.name] = HeapTypeText{};
       return true;
     }
     std::set<std::string> module_types;
     for (const Global* other : globals)
       if (is_type(*other)) module_types.insert(other->name);
+    // Fields set in init before PyType_Ready complete the initializer (C++ before C++20 has no
+    // designated initializers, so its static types are often filled that way, from nothing).
     StaticType filled = *t;
     if (!fold_run_time_fields(g, &filled)) return false;
-    HeapTypeText h = heap_type_text(model_, filled, module_types, st.indent, [&](const std::string& n) { return name_taken(n); });
+    bool named = std::any_of(filled.fields.begin(), filled.fields.end(), [](const TypeField& f) { return f.field == "tp_name"; });
+    if (!t->initialized && !named)
+      return fail(g.loc, "static type '" + g.name + "' is filled in at run time in a way fix cannot follow: convert it by hand");
+    HeapTypeText h = heap_type_text(model_, filled, module_types, st.indent, [&](const std::string& n) { return name_taken(n); }, st.cxx);
     if (!h.refusal.empty()) return fail(h.refusal_loc, h.refusal);
     for (const auto& [function, access] : type_functions(model_, filled, method_state_)) type_access_.emplace(function, access);
     types_[g.name] = h;
@@ -561,10 +582,10 @@ class ModulePorter {
       if (u.field.empty() || (!execs_.count(u.function) && !readying_helpers_.count(u.function))) continue;
       bool before_ready = ready && ready->function == u.function && u.field_statement.valid() &&
                           u.field_statement.file == ready->range.file && u.field_statement.end <= ready->range.begin;
-      bool address = u.field_value.rfind('&', 0) == 0 && !u.field_value_name.empty();  // `&PyUnicode_Type`
-      bool compile_time = u.field_value_null || address ||
+      bool compile_time = u.field_value_null || u.field_value_constant ||
                           (!u.field_value_name.empty() && (model_.function(u.field_value_name) || global_named(u.field_value_name)));
-      if (!before_ready || !compile_time || u.field.rfind("tp_", 0) != 0 || u.field == "tp_flags") {
+      bool flags_known = u.field != "tp_flags" || u.field_value_int;  // GC and the like are read from them
+      if (!before_ready || !compile_time || !flags_known || u.field.rfind("tp_", 0) != 0) {
         refuse(u.loc, "'" + g.name + "." + u.field + "' is set in '" + u.function + "'" +
                           (before_ready ? " to a value only known at run time" : " outside the run-up to its PyType_Ready") +
                           ": move it into the type's initializer by hand");
@@ -573,7 +594,8 @@ class ModulePorter {
       auto& fields = type->fields;
       fields.erase(std::remove_if(fields.begin(), fields.end(), [&](const TypeField& f) { return f.field == u.field; }),
                    fields.end());
-      if (!u.field_value_null) fields.push_back({u.field, u.field_value_name, u.loc, u.field_value});
+      if (!u.field_value_null) fields.push_back({u.field, u.field_value_name.empty() ? u.field_value : u.field_value_name, u.loc, u.field_value});
+      if (u.field == "tp_flags") type->flags = static_cast<unsigned long long>(*u.field_value_int);
       folded_fields_.insert(&u);
     }
     return true;
@@ -855,7 +877,7 @@ class ModulePorter {
     std::string out;
     if (uses_type_lookup_)
       out += "static inline " + state_type + " *" + helper("state_of_type") + "(PyTypeObject *type)\n{\n" + in +
-             "PyObject *module = PyType_GetModuleByDef(type, &" + def.name + ");\n" + in +
+             "PyObject *module = PyType_GetModuleByDef(type, " + (def_ref_.empty() ? "&" + def.name : def_ref_) + ");\n" + in +
              "return module == NULL ? NULL : " + getter + "(module);\n}\n\n";
     if (uses_operand_lookup_)
       out += "/* A binary operator gets the instance on either side. */\nstatic inline " + state_type + " *" +
@@ -881,8 +903,8 @@ class ModulePorter {
   bool rewrite_type(const Global& g, const std::string& var, const InitFunction& init, const std::set<std::string>& execs) {
     const HeapTypeText& h = types_.at(g.name);
     const StaticType* t = static_type_of(g);
-    if (t->initialized) {
-      replace(g.decl, h.definition, "OG201");
+    if (!h.spec.empty()) {
+      place_definition(g, h);
       for (const std::string& table : h.sub_tables)
         for (const Global& sub : model_.globals)
           if (sub.name == table && sub.loc.file == g.loc.file && sub.decl.valid() && removed_tables_.insert(table).second)
@@ -938,6 +960,23 @@ class ModulePorter {
       for (const std::string& e : h.member_entries) text += e + " ";
       insert(sentinel.file, sentinel.begin, text, "OG201");
     }
+  }
+
+  // The slots and spec replace the static definition, unless fields set at run time were folded
+  // in: their values (functions, tables) may be declared only after it, so the definition goes
+  // right before the function that readies the type, where all of them are known.
+  void place_definition(const Global& g, const HeapTypeText& h) {
+    bool folded = std::any_of(g.uses.begin(), g.uses.end(), [&](const GlobalUse& u) { return folded_fields_.count(&u); });
+    const Function* readier = nullptr;
+    for (const GlobalUse& u : g.uses)
+      if (u.passed_to == "PyType_Ready") readier = module_function(u.function);
+    if (!folded || !readier || readier->range.file != g.decl.file || readier->range.begin < g.decl.end) {
+      replace(g.decl, h.definition, "OG201");
+      return;
+    }
+    remove_statement(g.decl);
+    insert(readier->range.file, static_cast<unsigned>(line_start(text(readier->range.file), readier->range.begin)),
+           h.definition + "\n\n", "OG201");
   }
 
   // `PyType_Ready(&T)` in the exec function -> `create_type(module, &T_spec, base, &st->T)`.
@@ -1488,6 +1527,7 @@ class ModulePorter {
   std::map<std::string, std::string> helpers_;         // generated helper kind -> its name
   std::set<std::string> removed_tables_, compat_included_;
   std::set<std::string> adjusted_;  // traverse and dealloc functions already given their heap-type duties
+  std::string def_ref_;  // C++: how code before the PyModuleDef reaches it (a function), else ""
   std::string single_unit_main_;  // the main file when the state spans headers of one unit
   std::set<std::string> execs_;                        // the functions that fill the module
   std::map<std::string, std::string> readying_helpers_;  // helper that readies types -> its new module parameter

@@ -62,6 +62,8 @@ struct GlobalUse {
   std::string field;
   std::string field_value, field_value_name;
   bool field_value_null = false;
+  bool field_value_constant = false;          // a constant initializer: literal, sizeof, address, flags
+  std::optional<long long> field_value_int;   // its value, when an integer constant
   SourceRange field_statement;
 };
 
@@ -178,6 +180,7 @@ struct InitFunction {
   SourceRange whole;        // the whole definition
   SourceRange create_range; // `PyModule_Create(&def)` as written
   bool create_in_helper = false;  // the module is created in a function PyInit calls
+  bool in_namespace = false;      // C++: the function that builds the module is inside a namespace
   // The function whose body builds the module, which becomes the exec function: PyInit itself,
   // or the helper PyInit only forwards to (`return helper();`, then `forwarder` is PyInit).
   std::string builder;
@@ -237,6 +240,7 @@ struct ModuleDef {
   SourceRange last_written;   // the last initializer written
   int last_written_index = -1;  // its field index (m_base is 0, m_slots is 5)
   bool designated = false;      // written with .field = designators
+  bool in_namespace = false;    // C++: declared inside a namespace (named or anonymous)
   std::map<std::string, SourceRange> written_fields;  // field name -> its initializer as written
 };
 
