@@ -473,9 +473,9 @@ class ModulePorter {
       std::string hooks = gc_hooks(objects, state_type, getter, st);
       if (one_file) block += hooks;
       else insert(def.decl.file, static_cast<unsigned>(line_start(text(def.decl.file), def.decl.begin)), hooks, "OG101");
-      def_fields_.push_back({"m_traverse", module_.name + "_traverse", "OG101"});
-      def_fields_.push_back({"m_clear", module_.name + "_clear", "OG101"});
-      def_fields_.push_back({"m_free", module_.name + "_free", "OG101"});
+      def_fields_.push_back({"m_traverse", helper("traverse"), "OG101"});
+      def_fields_.push_back({"m_clear", helper("clear"), "OG101"});
+      def_fields_.push_back({"m_free", helper("free"), "OG101"});
     }
     def_fields_.push_back({"m_size", "sizeof(" + state_type + ")", size_rule_});
     // One blank line after the block: the removed global's own blank line, if it had one, serves.
@@ -864,7 +864,7 @@ class ModulePorter {
     return true;
   }
 
-  // Names of the functions generated for types, fresh in the tree, one per kind.
+  // Names of generated functions (type helpers, module hooks), fresh in the tree, one per kind.
   std::string helper(const std::string& kind) {
     auto it = helpers_.find(kind);
     if (it == helpers_.end()) it = helpers_.emplace(kind, fresh_name(module_.name + "_" + kind)).first;
@@ -1473,11 +1473,10 @@ class ModulePorter {
       return body;
     };
     std::string fetch = st.indent + state_type + " *st = " + getter + "(module);\n";
-    const std::string& mod = module_.name;
-    return "static int " + mod + "_traverse(PyObject *module, visitproc visit, void *arg)\n{\n" + fetch +
-           each("Py_VISIT") + st.indent + "return 0;\n}\n\nstatic int " + mod + "_clear(PyObject *module)\n{\n" + fetch +
-           each("Py_CLEAR") + st.indent + "return 0;\n}\n\nstatic void " + mod + "_free(void *module)\n{\n" + st.indent +
-           "(void)" + mod + "_clear((PyObject *)module);\n}\n\n";
+    return "static int " + helper("traverse") + "(PyObject *module, visitproc visit, void *arg)\n{\n" + fetch +
+           each("Py_VISIT") + st.indent + "return 0;\n}\n\nstatic int " + helper("clear") + "(PyObject *module)\n{\n" +
+           fetch + each("Py_CLEAR") + st.indent + "return 0;\n}\n\nstatic void " + helper("free") + "(void *module)\n{\n" +
+           st.indent + "(void)" + helper("clear") + "((PyObject *)module);\n}\n\n";
   }
 
   // OG002 on a multi-phase module: add (or correct) the slot, and Py_mod_gil beside it.

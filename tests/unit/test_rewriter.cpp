@@ -614,3 +614,24 @@ PyMODINIT_FUNC PyInit_m(void) {
   out.erase(out.find(include), include.size());  // the snippet has no tree to find it in
   check_nothing_left(out);
 }
+
+TEST_CASE("generated module hooks do not take names the tree uses", "[rewriter]") {
+  std::string out = ported(R"(#include <Python.h>
+static PyObject *cache;
+static int m_clear(void) { return 0; }  /* the user's own, unrelated */
+static PyObject *get(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored)) {
+    return Py_NewRef(cache ? cache : Py_None);
+}
+static PyMethodDef methods[] = {{"get", get, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) {
+    if (m_clear() < 0) return NULL;
+    return PyModule_Create(&d);
+}
+)");
+  CHECK(out.find("static int m_clear_2(PyObject *module)") != std::string::npos);
+  CHECK(out.find("(void)m_clear_2((PyObject *)module);") != std::string::npos);
+  CHECK(out.find("m_traverse, m_clear_2, m_free") != std::string::npos);
+  CHECK(out.find("static int m_clear(void) { return 0; }") != std::string::npos);
+  check_nothing_left(out);
+}
