@@ -169,19 +169,54 @@ PyObject* py_call(PyObject*, PyObject* args) {
 
 PyObject* py_count(PyObject*, PyObject*) { return PyLong_FromSize_t(owngil_count()); }
 
-// ---- RawQueue ------------------------------------------------------------------------------
+// ---- Python objects holding a share of a process-wide Channel or Block ------------------------
 
-struct QueueObject {
+// The shared object lives until the last such Python object, in any interpreter, is gone.
+template <typename T>
+struct SharedObject {
   PyObject_HEAD
-  std::shared_ptr<Channel>* channel;
+  std::shared_ptr<T>* shared;
 };
 
-PyObject* new_queue(PyTypeObject* type, std::shared_ptr<Channel> channel) {
-  auto* self = reinterpret_cast<QueueObject*>(type->tp_alloc(type, 0));
+template <typename T>
+T& shared_of(PyObject* self) {
+  return **reinterpret_cast<SharedObject<T>*>(self)->shared;
+}
+
+template <typename T>
+PyObject* wrap_shared(PyTypeObject* type, std::shared_ptr<T> object) {
+  auto* self = reinterpret_cast<SharedObject<T>*>(type->tp_alloc(type, 0));
   if (!self) return nullptr;
-  self->channel = new std::shared_ptr<Channel>(std::move(channel));
+  self->shared = new std::shared_ptr<T>(std::move(object));
   return reinterpret_cast<PyObject*>(self);
 }
+
+template <typename T>
+void shared_dealloc(PyObject* self) {
+  PyTypeObject* tp = Py_TYPE(self);
+  delete reinterpret_cast<SharedObject<T>*>(self)->shared;
+  tp->tp_free(self);
+  Py_DECREF(tp);
+}
+
+template <typename T>
+PyObject* shared_handle(PyObject* self, void*) {
+  return PyLong_FromUnsignedLongLong(shared_of<T>(self).handle);
+}
+
+// attach_queue(handle) / attach_buffer(handle): this interpreter's object for a shared one.
+template <typename T>
+PyObject* attach(Registry<T>& registry, PyTypeObject* type, PyObject* arg, const char* what) {
+  uint64_t handle = PyLong_AsUnsignedLongLong(arg);
+  if (PyErr_Occurred()) return nullptr;
+  std::shared_ptr<T> object = registry.find(handle);
+  if (!object)
+    return PyErr_Format(PyExc_LookupError, "no %s with handle %llu (all its owners are gone)", what,
+                        (unsigned long long)handle);
+  return wrap_shared(type, std::move(object));
+}
+
+// ---- RawQueue ------------------------------------------------------------------------------
 
 PyObject* queue_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   static const char* kwlist[] = {"maxsize", nullptr};
@@ -190,14 +225,7 @@ PyObject* queue_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   auto channel = std::make_shared<Channel>();
   channel->maxsize = maxsize > 0 ? static_cast<size_t>(maxsize) : 0;
   channel->handle = channels().add(channel);
-  return new_queue(type, std::move(channel));
-}
-
-void queue_dealloc(PyObject* self) {
-  PyTypeObject* tp = Py_TYPE(self);
-  delete reinterpret_cast<QueueObject*>(self)->channel;
-  tp->tp_free(self);
-  Py_DECREF(tp);
+  return wrap_shared(type, std::move(channel));
 }
 
 // Waits (without the GIL) until ready() or the timeout; false on timeout. Signals are checked
@@ -239,7 +267,7 @@ PyObject* queue_put(PyObject* self, PyObject* args, PyObject* kwargs) {
   double timeout = timeout_obj == Py_None ? -1 : PyFloat_AsDouble(timeout_obj);
   if (PyErr_Occurred()) return nullptr;
   if (!block) timeout = 0;
-  Channel& c = **reinterpret_cast<QueueObject*>(self)->channel;
+  Channel& c = shared_of<Channel>(self);
   std::unique_lock<std::mutex> lock(c.mutex);
   int ok = wait_for(c, lock, timeout, [&] { return c.maxsize == 0 || c.items.size() < c.maxsize; });
   if (ok < 0) return nullptr;
@@ -258,7 +286,7 @@ PyObject* queue_get(PyObject* self, PyObject* args, PyObject* kwargs) {
   double timeout = timeout_obj == Py_None ? -1 : PyFloat_AsDouble(timeout_obj);
   if (PyErr_Occurred()) return nullptr;
   if (!block) timeout = 0;
-  Channel& c = **reinterpret_cast<QueueObject*>(self)->channel;
+  Channel& c = shared_of<Channel>(self);
   std::unique_lock<std::mutex> lock(c.mutex);
   int ok = wait_for(c, lock, timeout, [&] { return !c.items.empty(); });
   if (ok < 0) return nullptr;
@@ -271,17 +299,13 @@ PyObject* queue_get(PyObject* self, PyObject* args, PyObject* kwargs) {
 }
 
 PyObject* queue_qsize(PyObject* self, PyObject*) {
-  Channel& c = **reinterpret_cast<QueueObject*>(self)->channel;
+  Channel& c = shared_of<Channel>(self);
   std::lock_guard<std::mutex> lock(c.mutex);
   return PyLong_FromSize_t(c.items.size());
 }
 
-PyObject* queue_handle(PyObject* self, void*) {
-  return PyLong_FromUnsignedLongLong((*reinterpret_cast<QueueObject*>(self)->channel)->handle);
-}
-
 PyObject* queue_maxsize(PyObject* self, void*) {
-  return PyLong_FromSize_t((*reinterpret_cast<QueueObject*>(self)->channel)->maxsize);
+  return PyLong_FromSize_t(shared_of<Channel>(self).maxsize);
 }
 
 PyMethodDef queue_methods[] = {
@@ -294,36 +318,24 @@ PyMethodDef queue_methods[] = {
 };
 
 PyGetSetDef queue_getset[] = {
-    {"handle", queue_handle, nullptr, "Names the queue in every interpreter (see attach_queue).", nullptr},
+    {"handle", shared_handle<Channel>, nullptr, "Names the queue in every interpreter (see attach_queue).", nullptr},
     {"maxsize", queue_maxsize, nullptr, "0: unbounded.", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr},
 };
 
 PyType_Slot queue_slots[] = {
     {Py_tp_new, reinterpret_cast<void*>(queue_new)},
-    {Py_tp_dealloc, reinterpret_cast<void*>(queue_dealloc)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(shared_dealloc<Channel>)},
     {Py_tp_methods, queue_methods},
     {Py_tp_getset, queue_getset},
     {Py_tp_doc, const_cast<char*>("RawQueue(maxsize=0): a queue of bytes shared by every interpreter.")},
     {0, nullptr},
 };
 
-PyType_Spec queue_spec = {"_owngil.RawQueue", sizeof(QueueObject), 0,
+PyType_Spec queue_spec = {"_owngil.RawQueue", sizeof(SharedObject<Channel>), 0,
                           Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, queue_slots};
 
 // ---- Buffer --------------------------------------------------------------------------------
-
-struct BufferObject {
-  PyObject_HEAD
-  std::shared_ptr<Block>* block;
-};
-
-PyObject* new_buffer(PyTypeObject* type, std::shared_ptr<Block> block) {
-  auto* self = reinterpret_cast<BufferObject*>(type->tp_alloc(type, 0));
-  if (!self) return nullptr;
-  self->block = new std::shared_ptr<Block>(std::move(block));
-  return reinterpret_cast<PyObject*>(self);
-}
 
 PyObject* buffer_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   static const char* kwlist[] = {"size", nullptr};
@@ -340,35 +352,24 @@ PyObject* buffer_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
     return PyErr_NoMemory();
   }
   block->handle = blocks().add(block);
-  return new_buffer(type, std::move(block));
-}
-
-void buffer_dealloc(PyObject* self) {
-  PyTypeObject* tp = Py_TYPE(self);
-  delete reinterpret_cast<BufferObject*>(self)->block;
-  tp->tp_free(self);
-  Py_DECREF(tp);
+  return wrap_shared(type, std::move(block));
 }
 
 int buffer_getbuffer(PyObject* self, Py_buffer* view, int flags) {
-  Block& b = **reinterpret_cast<BufferObject*>(self)->block;
+  Block& b = shared_of<Block>(self);
   return PyBuffer_FillInfo(view, self, b.data.get(), b.size, 0, flags);
 }
 
-PyObject* buffer_handle(PyObject* self, void*) {
-  return PyLong_FromUnsignedLongLong((*reinterpret_cast<BufferObject*>(self)->block)->handle);
-}
-
-Py_ssize_t buffer_length(PyObject* self) { return (*reinterpret_cast<BufferObject*>(self)->block)->size; }
+Py_ssize_t buffer_length(PyObject* self) { return shared_of<Block>(self).size; }
 
 PyGetSetDef buffer_getset[] = {
-    {"handle", buffer_handle, nullptr, "Names the memory in every interpreter (see attach_buffer).", nullptr},
+    {"handle", shared_handle<Block>, nullptr, "Names the memory in every interpreter (see attach_buffer).", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr},
 };
 
 PyType_Slot buffer_slots[] = {
     {Py_tp_new, reinterpret_cast<void*>(buffer_new)},
-    {Py_tp_dealloc, reinterpret_cast<void*>(buffer_dealloc)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(shared_dealloc<Block>)},
     {Py_tp_getset, buffer_getset},
     {Py_bf_getbuffer, reinterpret_cast<void*>(buffer_getbuffer)},
     {Py_sq_length, reinterpret_cast<void*>(buffer_length)},
@@ -376,24 +377,15 @@ PyType_Slot buffer_slots[] = {
     {0, nullptr},
 };
 
-PyType_Spec buffer_spec = {"_owngil.Buffer", sizeof(BufferObject), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+PyType_Spec buffer_spec = {"_owngil.Buffer", sizeof(SharedObject<Block>), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
                            buffer_slots};
 
-// attach_queue(handle) / attach_buffer(handle): this interpreter's object for a shared one.
 PyObject* py_attach_queue(PyObject* module, PyObject* arg) {
-  uint64_t handle = PyLong_AsUnsignedLongLong(arg);
-  if (PyErr_Occurred()) return nullptr;
-  std::shared_ptr<Channel> channel = channels().find(handle);
-  if (!channel) return PyErr_Format(PyExc_LookupError, "no queue with handle %llu (all its owners are gone)", (unsigned long long)handle);
-  return new_queue(state_of(module)->queue_type, std::move(channel));
+  return attach(channels(), state_of(module)->queue_type, arg, "queue");
 }
 
 PyObject* py_attach_buffer(PyObject* module, PyObject* arg) {
-  uint64_t handle = PyLong_AsUnsignedLongLong(arg);
-  if (PyErr_Occurred()) return nullptr;
-  std::shared_ptr<Block> block = blocks().find(handle);
-  if (!block) return PyErr_Format(PyExc_LookupError, "no buffer with handle %llu (all its owners are gone)", (unsigned long long)handle);
-  return new_buffer(state_of(module)->buffer_type, std::move(block));
+  return attach(blocks(), state_of(module)->buffer_type, arg, "buffer");
 }
 
 // ---- module --------------------------------------------------------------------------------
