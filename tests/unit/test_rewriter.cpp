@@ -347,6 +347,23 @@ PyMODINIT_FUNC PyInit_m(void) { )" + init_body + R"( return PyModule_Create(&d);
             .find("tp_version_tag has no PyType_Slot equivalent") != std::string::npos);
 }
 
+// The tail of the snippets with one static type: `T` (instances are `Obj`) with `fields` set in its
+// initializer, the module, and a PyInit that runs `assignments` before readying T.
+static std::string type_t_and_module(const std::string& fields, const std::string& assignments = "") {
+  return R"(static PyTypeObject T = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "m.T",
+    .tp_basicsize = sizeof(Obj),
+    )" + fields + R"(
+};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) {
+)" + (assignments.empty() ? "" : "    " + assignments + "\n") + R"(    if (PyType_Ready(&T) < 0) return NULL;
+    return PyModule_Create(&d);
+}
+)";
+}
+
 // A type whose methods need the state, with the method table row given: used by the tests of
 // methods receiving their defining class.
 static std::string type_with_method(const std::string& method, const std::string& row, const std::string& extra = "") {
@@ -363,18 +380,7 @@ static PyMethodDef obj_methods[] = {
     )" + row + R"(
     {NULL, NULL, 0, NULL},
 };
-static PyTypeObject T = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "m.T",
-    .tp_basicsize = sizeof(Obj),
-    .tp_methods = obj_methods,
-};
-static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
-PyMODINIT_FUNC PyInit_m(void) {
-    if (PyType_Ready(&T) < 0) return NULL;
-    return PyModule_Create(&d);
-}
-)";
+)" + type_t_and_module(".tp_methods = obj_methods,");
 }
 
 TEST_CASE("methods of a converted type receive the state through their defining class", "[rewriter][OG201]") {
@@ -501,18 +507,7 @@ static void obj_dealloc(PyObject *self) {
     freed++;
     PyObject_Del(self);
 }
-static PyTypeObject T = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "m.T",
-    .tp_basicsize = sizeof(Obj),
-    .tp_dealloc = obj_dealloc,
-};
-static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
-PyMODINIT_FUNC PyInit_m(void) {
-    if (PyType_Ready(&T) < 0) return NULL;
-    return PyModule_Create(&d);
-}
-)");
+)" + type_t_and_module(".tp_dealloc = obj_dealloc,"));
   CHECK(out.find("m_state *st = m_state_of_type(Py_TYPE(self));\n    if (st == NULL) {\n"
                  "        PyErr_WriteUnraisable((PyObject *)self);\n        return;\n    }\n") != std::string::npos);
   CHECK(out.find("    st->freed++;\n    PyObject_GC_Del(self);\n    Py_DECREF(tp);\n}") != std::string::npos);
@@ -533,19 +528,7 @@ static PyObject *obj_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     (void)args, (void)kwds;
     return type->tp_alloc(type, 0);
 }
-static PyTypeObject T = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "m.T",
-    .tp_basicsize = sizeof(Obj),
-    )" + fields + R"(
-};
-static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL, NULL, NULL, NULL, NULL};
-PyMODINIT_FUNC PyInit_m(void) {
-    )" + assignments + R"(
-    if (PyType_Ready(&T) < 0) return NULL;
-    return PyModule_Create(&d);
-}
-)";
+)" + type_t_and_module(fields, assignments);
 }
 
 TEST_CASE("fields set at init before PyType_Ready move into the spec", "[rewriter][OG201]") {
