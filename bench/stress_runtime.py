@@ -2,8 +2,9 @@
 
     PYTHONPATH=build/runtime/py3.13 python3.13 bench/stress_runtime.py [--tasks 100000]
 
-1. --tasks tasks over 8 workers, one in ten raising: every result and every exception comes back
-   exactly once, with the right value.
+1. --tasks tasks over 8 workers, one in ten raising, while another thread keeps using Pool.call:
+   every result and every exception comes back with the right value, and every task ran exactly
+   once (counted in a shared Buffer), whether a worker ran it or the thread asking for its result.
 2. Threads keep entering the pool's interpreters (run_string) while the pool shuts down: each call
    succeeds or gets a clear error; nothing hangs or crashes.
 3. 1000 create/destroy cycles: the interpreter count returns to zero; resident memory is printed
@@ -29,22 +30,36 @@ import stress_tasks  # noqa: E402
 def many_tasks(n):
     rng = random.Random(7)
     failing = {i for i in range(n) if rng.random() < 0.1}
+    runs = owngil.Buffer(n)  # each task adds one to its byte, in whichever interpreter it ran
     start, rss0 = time.perf_counter(), rss_mib()
     with owngil.Pool(8) as pool:
-        futures = [pool.submit(stress_tasks.square_or_fail, i, i in failing) for i in range(n)]
+        calls = threading.Thread(target=keep_calling, args=(pool, n // 10))
+        calls.start()
+        futures = [pool.submit(stress_tasks.square_or_fail, i, i in failing, runs) for i in range(n)]
         seen_ok, seen_err, wrong = 0, 0, 0
         for i, f in enumerate(futures):
             try:
-                value = f.result(timeout=120)
+                # Half without a timeout: a task no worker has started yet then runs in this thread.
+                value = f.result() if i % 2 else f.result(timeout=120)
                 seen_ok += 1
                 wrong += value != i * i or i in failing
             except stress_tasks.TaskError as e:
                 seen_err += 1
                 wrong += e.args[0] != i or i not in failing
+        calls.join()
+    ran = memoryview(runs)
+    not_once = sum(1 for count in ran if count != 1)
     elapsed = time.perf_counter() - start
-    print(f"tasks: {n} over 8 workers in {elapsed:.1f} s ({n / elapsed:,.0f}/s): {seen_ok} results, "
-          f"{seen_err} exceptions (expected {len(failing)}), {wrong} wrong; RSS {rss0:.0f} -> {rss_mib():.0f} MiB")
-    return wrong == 0 and seen_ok + seen_err == n and seen_err == len(failing)
+    print(f"tasks: {n} over 8 workers (and {n // 10} Pool.call from another thread) in {elapsed:.1f} s "
+          f"({n / elapsed:,.0f}/s): {seen_ok} results, {seen_err} exceptions (expected {len(failing)}), "
+          f"{wrong} wrong, {not_once} not run exactly once; RSS {rss0:.0f} -> {rss_mib():.0f} MiB")
+    return wrong == 0 and not_once == 0 and seen_ok + seen_err == n and seen_err == len(failing)
+
+
+def keep_calling(pool, count):
+    for i in range(count):
+        if pool.call(stress_tasks.square_or_fail, i, False) != i * i:
+            raise AssertionError(f"Pool.call({i}) gave a wrong result")
 
 
 def enter_during_shutdown():

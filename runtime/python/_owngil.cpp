@@ -3,6 +3,8 @@
 //   create/destroy/run_string/call  interpreters of owngil.h, from Python
 //   RawQueue                        a bounded blocking queue of bytes shared by all interpreters
 //   Buffer                          memory shared by all interpreters without copying
+//   TaskQueue                       a pool's queue of tasks for its worker threads (one interpreter)
+//   Slots                           which of a pool's interpreters are free for a thread to run in
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -14,6 +16,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "owngil.h"
 
@@ -72,6 +76,8 @@ Registry<Block>& blocks() {
 struct ModuleState {
   PyTypeObject* queue_type;
   PyTypeObject* buffer_type;
+  PyTypeObject* task_queue_type;
+  PyTypeObject* slots_type;
   PyObject* empty_error;  // queue.Empty / queue.Full of this interpreter
   PyObject* full_error;
 };
@@ -380,6 +386,277 @@ PyType_Slot buffer_slots[] = {
 PyType_Spec buffer_spec = {"_owngil.Buffer", sizeof(SharedObject<Block>), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
                            buffer_slots};
 
+// ---- TaskQueue -----------------------------------------------------------------------------
+
+// The queue between a pool's submitting threads and its worker threads, all in one interpreter.
+// Taking an item out of it is what decides who runs a task: a worker (get) or a thread waiting for
+// the task's result (remove). A worker woken for a task that was removed meanwhile finds the queue
+// empty and sleeps again without taking the GIL, so it never holds up the thread that ran it.
+struct TaskQueue {
+  PyObject_HEAD
+  std::mutex* mutex;
+  std::condition_variable* changed;
+  std::deque<PyObject*>* items;  // strong references, changed under mutex and the GIL
+};
+
+TaskQueue& task_queue_of(PyObject* self) { return *reinterpret_cast<TaskQueue*>(self); }
+
+// Locks held only for a few list operations: a thread that finds it taken (a worker just woken,
+// checking the queue) spins rather than sleeping, since waking up again costs ~12 µs on a VM.
+std::unique_lock<std::mutex> lock_briefly_held(std::mutex& mutex) {
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    if (mutex.try_lock()) return std::unique_lock<std::mutex>(mutex, std::adopt_lock);
+    std::this_thread::yield();
+  }
+  return std::unique_lock<std::mutex>(mutex);
+}
+
+PyObject* task_queue_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
+  if (PyTuple_GET_SIZE(args) != 0 || (kwargs && PyDict_GET_SIZE(kwargs) != 0)) {
+    PyErr_SetString(PyExc_TypeError, "TaskQueue() takes no arguments");
+    return nullptr;
+  }
+  auto* self = reinterpret_cast<TaskQueue*>(type->tp_alloc(type, 0));
+  if (!self) return nullptr;
+  self->mutex = new std::mutex;
+  self->changed = new std::condition_variable;
+  self->items = new std::deque<PyObject*>;
+  return reinterpret_cast<PyObject*>(self);
+}
+
+void task_queue_dealloc(PyObject* self) {
+  PyTypeObject* tp = Py_TYPE(self);
+  TaskQueue& q = task_queue_of(self);
+  for (PyObject* item : *q.items) Py_DECREF(item);
+  delete q.items;
+  delete q.changed;
+  delete q.mutex;
+  tp->tp_free(self);
+  Py_DECREF(tp);
+}
+
+PyObject* task_queue_put(PyObject* self, PyObject* item) {
+  TaskQueue& q = task_queue_of(self);
+  {
+    auto lock = lock_briefly_held(*q.mutex);
+    q.items->push_back(Py_NewRef(item));
+  }
+  q.changed->notify_one();
+  Py_RETURN_NONE;
+}
+
+// get() -> the oldest item, waiting for one without the GIL.
+PyObject* task_queue_get(PyObject* self, PyObject*) {
+  TaskQueue& q = task_queue_of(self);
+  PyObject* item;
+  Py_BEGIN_ALLOW_THREADS
+  {  // the lock ends before the GIL is taken again: remove() takes them in the other order
+    std::unique_lock<std::mutex> lock(*q.mutex);
+    q.changed->wait(lock, [&] { return !q.items->empty(); });
+    item = q.items->front();
+    q.items->pop_front();
+  }
+  Py_END_ALLOW_THREADS
+  return item;  // the queue's reference passes to the caller
+}
+
+// remove(item) -> True if it was still waiting (the caller now owns running it), else False.
+PyObject* task_queue_remove(PyObject* self, PyObject* item) {
+  TaskQueue& q = task_queue_of(self);
+  bool found = false;
+  {
+    auto lock = lock_briefly_held(*q.mutex);
+    for (auto it = q.items->begin(); it != q.items->end(); ++it) {
+      if (*it == item) {
+        q.items->erase(it);
+        found = true;
+        break;
+      }
+    }
+  }
+  if (found) Py_DECREF(item);
+  return PyBool_FromLong(found);
+}
+
+// take_all() -> list of every waiting item, oldest first; the queue is empty afterwards.
+PyObject* task_queue_take_all(PyObject* self, PyObject*) {
+  TaskQueue& q = task_queue_of(self);
+  std::vector<PyObject*> taken;
+  {
+    auto lock = lock_briefly_held(*q.mutex);
+    taken.assign(q.items->begin(), q.items->end());
+    q.items->clear();
+  }
+  PyObject* list = PyList_New(static_cast<Py_ssize_t>(taken.size()));
+  for (size_t i = 0; i < taken.size(); ++i) {
+    if (list) PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), taken[i]);
+    else Py_DECREF(taken[i]);
+  }
+  return list;
+}
+
+PyMethodDef task_queue_methods[] = {
+    {"put", task_queue_put, METH_O, "put(item): append, wake one waiting get()"},
+    {"get", task_queue_get, METH_NOARGS, "get() -> the oldest item, blocking until there is one"},
+    {"remove", task_queue_remove, METH_O, "remove(item) -> True if it was waiting and is now taken out"},
+    {"take_all", task_queue_take_all, METH_NOARGS, "take_all() -> every waiting item, oldest first"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyType_Slot task_queue_slots[] = {
+    {Py_tp_new, reinterpret_cast<void*>(task_queue_new)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(task_queue_dealloc)},
+    {Py_tp_methods, task_queue_methods},
+    {Py_tp_doc, const_cast<char*>("TaskQueue(): FIFO of a pool's tasks for its worker threads, in one interpreter.")},
+    {0, nullptr},
+};
+
+PyType_Spec task_queue_spec = {"_owngil.TaskQueue", sizeof(TaskQueue), 0,
+                               Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, task_queue_slots};
+
+// ---- Slots ---------------------------------------------------------------------------------
+
+// A pool's interpreters, by index, each used by one thread at a time: a worker thread running a
+// task, or a thread running one itself (Pool.call, a result() that finds its task still waiting).
+// Any thread may run in any free interpreter, so a worker never waits for the one a caller
+// borrowed while another is free. A retired slot (its interpreter is gone) is never handed out.
+struct Slots {
+  PyObject_HEAD
+  std::mutex* mutex;
+  std::condition_variable* freed;
+  std::vector<char>* state;  // kFree, kTaken, kRetired
+};
+
+constexpr char kFree = 0, kTaken = 1, kRetired = 2;
+
+Slots& slots_of(PyObject* self) { return *reinterpret_cast<Slots*>(self); }
+
+PyObject* slots_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"count", nullptr};
+  Py_ssize_t count;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n", const_cast<char**>(kwlist), &count)) return nullptr;
+  if (count < 0) {
+    PyErr_SetString(PyExc_ValueError, "count must be >= 0");
+    return nullptr;
+  }
+  auto* self = reinterpret_cast<Slots*>(type->tp_alloc(type, 0));
+  if (!self) return nullptr;
+  self->mutex = new std::mutex;
+  self->freed = new std::condition_variable;
+  self->state = new std::vector<char>(static_cast<size_t>(count), kFree);
+  return reinterpret_cast<PyObject*>(self);
+}
+
+void slots_dealloc(PyObject* self) {
+  PyTypeObject* tp = Py_TYPE(self);
+  Slots& sl = slots_of(self);
+  delete sl.state;
+  delete sl.freed;
+  delete sl.mutex;
+  tp->tp_free(self);
+  Py_DECREF(tp);
+}
+
+// Index of a free slot, or -1 (all taken or retired).
+Py_ssize_t first_free(const std::vector<char>& state) {
+  for (size_t i = 0; i < state.size(); ++i)
+    if (state[i] == kFree) return static_cast<Py_ssize_t>(i);
+  return -1;
+}
+
+bool all_retired(const std::vector<char>& state) {
+  for (char s : state)
+    if (s != kRetired) return false;
+  return true;
+}
+
+// take(block) -> index of a free slot, now taken by the caller; None when none is free and
+// block is false, or when every slot is retired.
+PyObject* slots_take(PyObject* self, PyObject* arg) {
+  int block = PyObject_IsTrue(arg);
+  if (block < 0) return nullptr;
+  Slots& sl = slots_of(self);
+  Py_ssize_t index;
+  {
+    auto lock = lock_briefly_held(*sl.mutex);
+    index = first_free(*sl.state);
+    if (index < 0 && block) {
+      lock.unlock();
+      Py_BEGIN_ALLOW_THREADS
+      {
+        std::unique_lock<std::mutex> wait_lock(*sl.mutex);
+        sl.freed->wait(wait_lock, [&] { return first_free(*sl.state) >= 0 || all_retired(*sl.state); });
+        index = first_free(*sl.state);
+        if (index >= 0) (*sl.state)[index] = kTaken;
+      }
+      Py_END_ALLOW_THREADS
+      if (index < 0) Py_RETURN_NONE;
+      return PyLong_FromSsize_t(index);
+    }
+    if (index >= 0) (*sl.state)[index] = kTaken;
+  }
+  if (index < 0) Py_RETURN_NONE;
+  return PyLong_FromSsize_t(index);
+}
+
+Py_ssize_t slot_index(Slots& sl, PyObject* arg) {
+  Py_ssize_t index = PyLong_AsSsize_t(arg);
+  if (index == -1 && PyErr_Occurred()) return -1;
+  if (index < 0 || static_cast<size_t>(index) >= sl.state->size()) {
+    PyErr_Format(PyExc_IndexError, "no slot %zd", index);
+    return -1;
+  }
+  return index;
+}
+
+// give(index): the caller is done with that slot.
+PyObject* slots_give(PyObject* self, PyObject* arg) {
+  Slots& sl = slots_of(self);
+  Py_ssize_t index = slot_index(sl, arg);
+  if (index < 0) return nullptr;
+  {
+    auto lock = lock_briefly_held(*sl.mutex);
+    if ((*sl.state)[index] != kTaken) return PyErr_Format(PyExc_RuntimeError, "slot %zd is not taken", index);
+    (*sl.state)[index] = kFree;
+  }
+  sl.freed->notify_all();
+  Py_RETURN_NONE;
+}
+
+// retire(index): wait until no thread uses that slot, then take it out for good.
+PyObject* slots_retire(PyObject* self, PyObject* arg) {
+  Slots& sl = slots_of(self);
+  Py_ssize_t index = slot_index(sl, arg);
+  if (index < 0) return nullptr;
+  Py_BEGIN_ALLOW_THREADS
+  {
+    std::unique_lock<std::mutex> lock(*sl.mutex);
+    sl.freed->wait(lock, [&] { return (*sl.state)[index] != kTaken; });
+    (*sl.state)[index] = kRetired;
+  }
+  Py_END_ALLOW_THREADS
+  sl.freed->notify_all();  // a take() waiting with every slot now retired returns None
+  Py_RETURN_NONE;
+}
+
+PyMethodDef slots_methods[] = {
+    {"take", slots_take, METH_O, "take(block) -> index of a free slot, now yours; None if none (and not block)"},
+    {"give", slots_give, METH_O, "give(index): free the slot again"},
+    {"retire", slots_retire, METH_O, "retire(index): wait until it is free, then never hand it out again"},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+PyType_Slot slots_slots[] = {
+    {Py_tp_new, reinterpret_cast<void*>(slots_new)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(slots_dealloc)},
+    {Py_tp_methods, slots_methods},
+    {Py_tp_doc, const_cast<char*>("Slots(count): which of a pool's interpreters are free, for threads to take and give back.")},
+    {0, nullptr},
+};
+
+PyType_Spec slots_spec = {"_owngil.Slots", sizeof(Slots), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+                          slots_slots};
+
 PyObject* py_attach_queue(PyObject* module, PyObject* arg) {
   return attach(channels(), state_of(module)->queue_type, arg, "queue");
 }
@@ -408,6 +685,10 @@ int module_exec(PyObject* module) {
   if (!st->queue_type || PyModule_AddType(module, st->queue_type) < 0) return -1;
   st->buffer_type = reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &buffer_spec, nullptr));
   if (!st->buffer_type || PyModule_AddType(module, st->buffer_type) < 0) return -1;
+  st->task_queue_type = reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &task_queue_spec, nullptr));
+  if (!st->task_queue_type || PyModule_AddType(module, st->task_queue_type) < 0) return -1;
+  st->slots_type = reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &slots_spec, nullptr));
+  if (!st->slots_type || PyModule_AddType(module, st->slots_type) < 0) return -1;
   PyObject* queue = PyImport_ImportModule("queue");
   if (!queue) return -1;
   st->empty_error = PyObject_GetAttrString(queue, "Empty");
@@ -420,6 +701,8 @@ int module_traverse(PyObject* module, visitproc visit, void* arg) {
   ModuleState* st = state_of(module);
   Py_VISIT(st->queue_type);
   Py_VISIT(st->buffer_type);
+  Py_VISIT(st->task_queue_type);
+  Py_VISIT(st->slots_type);
   Py_VISIT(st->empty_error);
   Py_VISIT(st->full_error);
   return 0;
@@ -429,6 +712,8 @@ int module_clear(PyObject* module) {
   ModuleState* st = state_of(module);
   Py_CLEAR(st->queue_type);
   Py_CLEAR(st->buffer_type);
+  Py_CLEAR(st->task_queue_type);
+  Py_CLEAR(st->slots_type);
   Py_CLEAR(st->empty_error);
   Py_CLEAR(st->full_error);
   return 0;

@@ -76,6 +76,12 @@ def spin(seconds):
     return n
 
 
+def started_then_wait(started, release):
+    """Tells `started` it started, then keeps its interpreter until `release` gets an item."""
+    started.put("started")
+    release.get(timeout=60)
+
+
 def started_then_spin(queue, seconds):
     """Tells `queue` it started, then keeps its interpreter busy for `seconds`."""
     queue.put("started")

@@ -114,6 +114,39 @@ class PoolBasics(unittest.TestCase):
             t.join()
         self.assertEqual(results, {k: [k + i for i in range(50)] for k in range(6)})
 
+    def test_result_runs_a_task_no_worker_has_started_in_this_thread(self):
+        # A worker needs a thread wake-up (several µs) to take a task; result() right after
+        # submit() nearly always finds it still waiting and runs it itself, in a worker's
+        # interpreter. Tried until it happens once, so a slow wake-up is not needed to pass.
+        for _ in range(1000):
+            modules, thread = self.pool.submit(rt_helpers.where).result()
+            self.assertNotEqual(modules, id(sys.modules))
+            if thread == threading.get_ident():
+                return
+        self.fail("result() never ran a waiting task in the calling thread")
+
+    def test_result_with_a_timeout_leaves_the_task_to_a_worker(self):
+        threads = {self.pool.submit(rt_helpers.where).result(timeout=30)[1] for _ in range(50)}
+        self.assertNotIn(threading.get_ident(), threads)
+
+    def test_a_borrowed_interpreter_does_not_hold_up_workers(self):
+        # While this thread runs a task in one interpreter (Pool.call), a worker whose own
+        # interpreter that is runs the next task in the other one.
+        started, release = owngil.Queue(), owngil.Queue()
+
+        def borrow():
+            self.pool.call(rt_helpers.started_then_wait, started, release)
+
+        borrower = threading.Thread(target=borrow)
+        borrower.start()
+        started.get(timeout=30)
+        try:
+            results = [self.pool.submit(rt_helpers.add, i, 1) for i in range(4)]
+            self.assertEqual([f.result(timeout=30) for f in results], [1, 2, 3, 4])
+        finally:
+            release.put(None)
+            borrower.join(timeout=30)
+
     def test_asyncio_run_in_executor(self):
         async def main():
             loop = asyncio.get_running_loop()
@@ -196,6 +229,67 @@ class PoolLifecycle(unittest.TestCase):
 
 def lambda_free_initialized(_):
     return rt_helpers.initialized()
+
+
+class PoolParts(unittest.TestCase):
+    """The native pieces Pool is built on: who takes a task, who gets an interpreter."""
+
+    def test_a_task_goes_to_exactly_one_taker(self):
+        work = _owngil.TaskQueue()
+        a, b, c = object(), object(), object()
+        for item in (a, b, c):
+            work.put(item)
+        self.assertTrue(work.remove(b))
+        self.assertFalse(work.remove(b))  # taken already: a waiting result() must not run it again
+        self.assertIs(work.get(), a)
+        self.assertFalse(work.remove(a))
+        self.assertEqual(work.take_all(), [c])
+        self.assertEqual(work.take_all(), [])
+
+    def test_get_waits_for_a_put_from_another_thread(self):
+        work = _owngil.TaskQueue()
+        got = []
+        taker = threading.Thread(target=lambda: got.append(work.get()))
+        taker.start()
+        time.sleep(0.05)
+        work.put("task")
+        taker.join(timeout=30)
+        self.assertEqual(got, ["task"])
+
+    def test_slots_are_taken_once_given_back_and_retired(self):
+        slots = _owngil.Slots(2)
+        first, second = slots.take(False), slots.take(False)
+        self.assertEqual({first, second}, {0, 1})
+        self.assertIsNone(slots.take(False))
+        slots.give(first)
+        self.assertEqual(slots.take(False), first)
+        slots.give(first)
+        with self.assertRaises(RuntimeError):
+            slots.give(first)  # given back twice
+        with self.assertRaises(IndexError):
+            slots.give(2)
+        slots.retire(first)
+        self.assertIsNone(slots.take(False))
+        retiring = threading.Thread(target=slots.retire, args=(second,))
+        retiring.start()  # waits: `second` is still taken
+        time.sleep(0.05)
+        self.assertTrue(retiring.is_alive())
+        slots.give(second)
+        retiring.join(timeout=30)
+        self.assertFalse(retiring.is_alive())
+        self.assertIsNone(slots.take(True))  # every slot retired: no wait for ever
+
+    def test_a_blocked_take_gets_the_slot_given_back(self):
+        slots = _owngil.Slots(1)
+        self.assertEqual(slots.take(False), 0)
+        got = []
+        taker = threading.Thread(target=lambda: got.append(slots.take(True)))
+        taker.start()
+        time.sleep(0.05)
+        self.assertEqual(got, [])
+        slots.give(0)
+        taker.join(timeout=30)
+        self.assertEqual(got, [0])
 
 
 class QueueTests(unittest.TestCase):
