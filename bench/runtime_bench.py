@@ -89,6 +89,16 @@ def speedup(ex, fn, arg, tasks=4, rounds=3):
     return serial / parallel, serial / in_processes
 
 
+def one_task_ms(pool, fn, arg, rounds=8):
+    """(main interpreter, a worker's interpreter): best time of one task in each, alternating,
+    both from this thread (Pool.call), so only the interpreter differs."""
+    here = there = float("inf")
+    for _ in range(rounds):
+        here = min(here, timed(lambda: fn(arg)))
+        there = min(there, timed(lambda: pool.call(fn, arg)))
+    return here * 1e3, there * 1e3
+
+
 def timed(action):
     t = time.perf_counter()
     action()
@@ -127,6 +137,8 @@ def main():
     if args.speedup_runs:
         with owngil.Pool(WORKERS) as pool:
             warm(pool, WORKERS)
+            here, there = one_task_ms(pool, bench_tasks.cpu, 3_000_000)
+            print(f"one pure Python task: {here:.1f} ms in the main interpreter, {there:.1f} ms in a worker's")
             for _ in range(args.speedup_runs):
                 py, py_ceiling = speedup(pool, bench_tasks.cpu, 3_000_000)
                 c, c_ceiling = speedup(pool, bench_tasks.c_module_work, 300_000)
