@@ -175,34 +175,46 @@ PyObject* py_call(PyObject*, PyObject* args) {
 
 PyObject* py_count(PyObject*, PyObject*) { return PyLong_FromSize_t(owngil_count()); }
 
-// ---- Python objects holding a share of a process-wide Channel or Block ------------------------
+// ---- Python objects that own a C++ object --------------------------------------------------
 
-// The shared object lives until the last such Python object, in any interpreter, is gone.
+// Made in tp_new, destroyed in tp_dealloc (with the GIL held).
 template <typename T>
-struct SharedObject {
+struct Owner {
   PyObject_HEAD
-  std::shared_ptr<T>* shared;
+  T* impl;
 };
 
 template <typename T>
-T& shared_of(PyObject* self) {
-  return **reinterpret_cast<SharedObject<T>*>(self)->shared;
+T& impl_of(PyObject* self) {
+  return *reinterpret_cast<Owner<T>*>(self)->impl;
 }
 
 template <typename T>
-PyObject* wrap_shared(PyTypeObject* type, std::shared_ptr<T> object) {
-  auto* self = reinterpret_cast<SharedObject<T>*>(type->tp_alloc(type, 0));
+PyObject* make_owner(PyTypeObject* type, std::unique_ptr<T> impl) {
+  auto* self = reinterpret_cast<Owner<T>*>(type->tp_alloc(type, 0));
   if (!self) return nullptr;
-  self->shared = new std::shared_ptr<T>(std::move(object));
+  self->impl = impl.release();
   return reinterpret_cast<PyObject*>(self);
 }
 
 template <typename T>
-void shared_dealloc(PyObject* self) {
+void owner_dealloc(PyObject* self) {
   PyTypeObject* tp = Py_TYPE(self);
-  delete reinterpret_cast<SharedObject<T>*>(self)->shared;
+  delete reinterpret_cast<Owner<T>*>(self)->impl;
   tp->tp_free(self);
   Py_DECREF(tp);
+}
+
+// A share of a process-wide Channel or Block: it lives until the last such Python object, in any
+// interpreter, is gone.
+template <typename T>
+T& shared_of(PyObject* self) {
+  return *impl_of<std::shared_ptr<T>>(self);
+}
+
+template <typename T>
+PyObject* wrap_shared(PyTypeObject* type, std::shared_ptr<T> object) {
+  return make_owner(type, std::make_unique<std::shared_ptr<T>>(std::move(object)));
 }
 
 template <typename T>
@@ -331,14 +343,14 @@ PyGetSetDef queue_getset[] = {
 
 PyType_Slot queue_slots[] = {
     {Py_tp_new, reinterpret_cast<void*>(queue_new)},
-    {Py_tp_dealloc, reinterpret_cast<void*>(shared_dealloc<Channel>)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(owner_dealloc<std::shared_ptr<Channel>>)},
     {Py_tp_methods, queue_methods},
     {Py_tp_getset, queue_getset},
     {Py_tp_doc, const_cast<char*>("RawQueue(maxsize=0): a queue of bytes shared by every interpreter.")},
     {0, nullptr},
 };
 
-PyType_Spec queue_spec = {"_owngil.RawQueue", sizeof(SharedObject<Channel>), 0,
+PyType_Spec queue_spec = {"_owngil.RawQueue", sizeof(Owner<std::shared_ptr<Channel>>), 0,
                           Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, queue_slots};
 
 // ---- Buffer --------------------------------------------------------------------------------
@@ -375,7 +387,7 @@ PyGetSetDef buffer_getset[] = {
 
 PyType_Slot buffer_slots[] = {
     {Py_tp_new, reinterpret_cast<void*>(buffer_new)},
-    {Py_tp_dealloc, reinterpret_cast<void*>(shared_dealloc<Block>)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(owner_dealloc<std::shared_ptr<Block>>)},
     {Py_tp_getset, buffer_getset},
     {Py_bf_getbuffer, reinterpret_cast<void*>(buffer_getbuffer)},
     {Py_sq_length, reinterpret_cast<void*>(buffer_length)},
@@ -383,7 +395,7 @@ PyType_Slot buffer_slots[] = {
     {0, nullptr},
 };
 
-PyType_Spec buffer_spec = {"_owngil.Buffer", sizeof(SharedObject<Block>), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+PyType_Spec buffer_spec = {"_owngil.Buffer", sizeof(Owner<std::shared_ptr<Block>>), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
                            buffer_slots};
 
 // ---- TaskQueue -----------------------------------------------------------------------------
@@ -393,16 +405,18 @@ PyType_Spec buffer_spec = {"_owngil.Buffer", sizeof(SharedObject<Block>), 0, Py_
 // the task's result (remove). A worker woken for a task that was removed meanwhile finds the queue
 // empty and sleeps again without taking the GIL, so it never holds up the thread that ran it.
 struct TaskQueue {
-  PyObject_HEAD
-  std::mutex* mutex;
-  std::condition_variable* changed;
-  std::deque<PyObject*>* items;  // strong references, changed under mutex and the GIL
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<PyObject*> items;  // strong references, changed under mutex and the GIL
+
+  ~TaskQueue() {  // with the GIL: from tp_dealloc
+    for (PyObject* item : items) Py_DECREF(item);
+  }
 };
 
-TaskQueue& task_queue_of(PyObject* self) { return *reinterpret_cast<TaskQueue*>(self); }
-
 // Locks held only for a few list operations: a thread that finds it taken (a worker just woken,
-// checking the queue) spins rather than sleeping, since waking up again costs ~12 µs on a VM.
+// checking the queue) spins rather than sleeping: waking up again costs several µs on a VM
+// (bench/wake_latency.cpp).
 std::unique_lock<std::mutex> lock_briefly_held(std::mutex& mutex) {
   for (int attempt = 0; attempt < 2000; ++attempt) {
     if (mutex.try_lock()) return std::unique_lock<std::mutex>(mutex, std::adopt_lock);
@@ -416,45 +430,29 @@ PyObject* task_queue_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
     PyErr_SetString(PyExc_TypeError, "TaskQueue() takes no arguments");
     return nullptr;
   }
-  auto* self = reinterpret_cast<TaskQueue*>(type->tp_alloc(type, 0));
-  if (!self) return nullptr;
-  self->mutex = new std::mutex;
-  self->changed = new std::condition_variable;
-  self->items = new std::deque<PyObject*>;
-  return reinterpret_cast<PyObject*>(self);
-}
-
-void task_queue_dealloc(PyObject* self) {
-  PyTypeObject* tp = Py_TYPE(self);
-  TaskQueue& q = task_queue_of(self);
-  for (PyObject* item : *q.items) Py_DECREF(item);
-  delete q.items;
-  delete q.changed;
-  delete q.mutex;
-  tp->tp_free(self);
-  Py_DECREF(tp);
+  return make_owner(type, std::make_unique<TaskQueue>());
 }
 
 PyObject* task_queue_put(PyObject* self, PyObject* item) {
-  TaskQueue& q = task_queue_of(self);
+  TaskQueue& q = impl_of<TaskQueue>(self);
   {
-    auto lock = lock_briefly_held(*q.mutex);
-    q.items->push_back(Py_NewRef(item));
+    auto lock = lock_briefly_held(q.mutex);
+    q.items.push_back(Py_NewRef(item));
   }
-  q.changed->notify_one();
+  q.changed.notify_one();
   Py_RETURN_NONE;
 }
 
 // get() -> the oldest item, waiting for one without the GIL.
 PyObject* task_queue_get(PyObject* self, PyObject*) {
-  TaskQueue& q = task_queue_of(self);
+  TaskQueue& q = impl_of<TaskQueue>(self);
   PyObject* item;
   Py_BEGIN_ALLOW_THREADS
   {  // the lock ends before the GIL is taken again: remove() takes them in the other order
-    std::unique_lock<std::mutex> lock(*q.mutex);
-    q.changed->wait(lock, [&] { return !q.items->empty(); });
-    item = q.items->front();
-    q.items->pop_front();
+    std::unique_lock<std::mutex> lock(q.mutex);
+    q.changed.wait(lock, [&] { return !q.items.empty(); });
+    item = q.items.front();
+    q.items.pop_front();
   }
   Py_END_ALLOW_THREADS
   return item;  // the queue's reference passes to the caller
@@ -462,13 +460,13 @@ PyObject* task_queue_get(PyObject* self, PyObject*) {
 
 // remove(item) -> True if it was still waiting (the caller now owns running it), else False.
 PyObject* task_queue_remove(PyObject* self, PyObject* item) {
-  TaskQueue& q = task_queue_of(self);
+  TaskQueue& q = impl_of<TaskQueue>(self);
   bool found = false;
   {
-    auto lock = lock_briefly_held(*q.mutex);
-    for (auto it = q.items->begin(); it != q.items->end(); ++it) {
+    auto lock = lock_briefly_held(q.mutex);
+    for (auto it = q.items.begin(); it != q.items.end(); ++it) {
       if (*it == item) {
-        q.items->erase(it);
+        q.items.erase(it);
         found = true;
         break;
       }
@@ -480,12 +478,12 @@ PyObject* task_queue_remove(PyObject* self, PyObject* item) {
 
 // take_all() -> list of every waiting item, oldest first; the queue is empty afterwards.
 PyObject* task_queue_take_all(PyObject* self, PyObject*) {
-  TaskQueue& q = task_queue_of(self);
+  TaskQueue& q = impl_of<TaskQueue>(self);
   std::vector<PyObject*> taken;
   {
-    auto lock = lock_briefly_held(*q.mutex);
-    taken.assign(q.items->begin(), q.items->end());
-    q.items->clear();
+    auto lock = lock_briefly_held(q.mutex);
+    taken.assign(q.items.begin(), q.items.end());
+    q.items.clear();
   }
   PyObject* list = PyList_New(static_cast<Py_ssize_t>(taken.size()));
   for (size_t i = 0; i < taken.size(); ++i) {
@@ -505,13 +503,13 @@ PyMethodDef task_queue_methods[] = {
 
 PyType_Slot task_queue_slots[] = {
     {Py_tp_new, reinterpret_cast<void*>(task_queue_new)},
-    {Py_tp_dealloc, reinterpret_cast<void*>(task_queue_dealloc)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(owner_dealloc<TaskQueue>)},
     {Py_tp_methods, task_queue_methods},
     {Py_tp_doc, const_cast<char*>("TaskQueue(): FIFO of a pool's tasks for its worker threads, in one interpreter.")},
     {0, nullptr},
 };
 
-PyType_Spec task_queue_spec = {"_owngil.TaskQueue", sizeof(TaskQueue), 0,
+PyType_Spec task_queue_spec = {"_owngil.TaskQueue", sizeof(Owner<TaskQueue>), 0,
                                Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, task_queue_slots};
 
 // ---- Slots ---------------------------------------------------------------------------------
@@ -520,16 +518,14 @@ PyType_Spec task_queue_spec = {"_owngil.TaskQueue", sizeof(TaskQueue), 0,
 // task, or a thread running one itself (Pool.call, a result() that finds its task still waiting).
 // Any thread may run in any free interpreter, so a worker never waits for the one a caller
 // borrowed while another is free. A retired slot (its interpreter is gone) is never handed out.
-struct Slots {
-  PyObject_HEAD
-  std::mutex* mutex;
-  std::condition_variable* freed;
-  std::vector<char>* state;  // kFree, kTaken, kRetired
-};
-
 constexpr char kFree = 0, kTaken = 1, kRetired = 2;
 
-Slots& slots_of(PyObject* self) { return *reinterpret_cast<Slots*>(self); }
+struct Slots {
+  explicit Slots(size_t count) : state(count, kFree) {}
+  std::mutex mutex;
+  std::condition_variable freed;
+  std::vector<char> state;  // kFree, kTaken, kRetired
+};
 
 PyObject* slots_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   static const char* kwlist[] = {"count", nullptr};
@@ -539,22 +535,7 @@ PyObject* slots_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
     PyErr_SetString(PyExc_ValueError, "count must be >= 0");
     return nullptr;
   }
-  auto* self = reinterpret_cast<Slots*>(type->tp_alloc(type, 0));
-  if (!self) return nullptr;
-  self->mutex = new std::mutex;
-  self->freed = new std::condition_variable;
-  self->state = new std::vector<char>(static_cast<size_t>(count), kFree);
-  return reinterpret_cast<PyObject*>(self);
-}
-
-void slots_dealloc(PyObject* self) {
-  PyTypeObject* tp = Py_TYPE(self);
-  Slots& sl = slots_of(self);
-  delete sl.state;
-  delete sl.freed;
-  delete sl.mutex;
-  tp->tp_free(self);
-  Py_DECREF(tp);
+  return make_owner(type, std::make_unique<Slots>(static_cast<size_t>(count)));
 }
 
 // Index of a free slot, or -1 (all taken or retired).
@@ -570,30 +551,32 @@ bool all_retired(const std::vector<char>& state) {
   return true;
 }
 
+// Marks the first free slot taken and returns its index, or -1. With sl.mutex held.
+Py_ssize_t take_first_free(Slots& sl) {
+  Py_ssize_t index = first_free(sl.state);
+  if (index >= 0) sl.state[index] = kTaken;
+  return index;
+}
+
 // take(block) -> index of a free slot, now taken by the caller; None when none is free and
 // block is false, or when every slot is retired.
 PyObject* slots_take(PyObject* self, PyObject* arg) {
   int block = PyObject_IsTrue(arg);
   if (block < 0) return nullptr;
-  Slots& sl = slots_of(self);
+  Slots& sl = impl_of<Slots>(self);
   Py_ssize_t index;
   {
-    auto lock = lock_briefly_held(*sl.mutex);
-    index = first_free(*sl.state);
-    if (index < 0 && block) {
-      lock.unlock();
-      Py_BEGIN_ALLOW_THREADS
-      {
-        std::unique_lock<std::mutex> wait_lock(*sl.mutex);
-        sl.freed->wait(wait_lock, [&] { return first_free(*sl.state) >= 0 || all_retired(*sl.state); });
-        index = first_free(*sl.state);
-        if (index >= 0) (*sl.state)[index] = kTaken;
-      }
-      Py_END_ALLOW_THREADS
-      if (index < 0) Py_RETURN_NONE;
-      return PyLong_FromSsize_t(index);
+    auto lock = lock_briefly_held(sl.mutex);
+    index = take_first_free(sl);
+  }
+  if (index < 0 && block) {
+    Py_BEGIN_ALLOW_THREADS
+    {  // the lock ends before the GIL is taken again
+      std::unique_lock<std::mutex> lock(sl.mutex);
+      sl.freed.wait(lock, [&] { return first_free(sl.state) >= 0 || all_retired(sl.state); });
+      index = take_first_free(sl);
     }
-    if (index >= 0) (*sl.state)[index] = kTaken;
+    Py_END_ALLOW_THREADS
   }
   if (index < 0) Py_RETURN_NONE;
   return PyLong_FromSsize_t(index);
@@ -602,7 +585,7 @@ PyObject* slots_take(PyObject* self, PyObject* arg) {
 Py_ssize_t slot_index(Slots& sl, PyObject* arg) {
   Py_ssize_t index = PyLong_AsSsize_t(arg);
   if (index == -1 && PyErr_Occurred()) return -1;
-  if (index < 0 || static_cast<size_t>(index) >= sl.state->size()) {
+  if (index < 0 || static_cast<size_t>(index) >= sl.state.size()) {
     PyErr_Format(PyExc_IndexError, "no slot %zd", index);
     return -1;
   }
@@ -611,31 +594,31 @@ Py_ssize_t slot_index(Slots& sl, PyObject* arg) {
 
 // give(index): the caller is done with that slot.
 PyObject* slots_give(PyObject* self, PyObject* arg) {
-  Slots& sl = slots_of(self);
+  Slots& sl = impl_of<Slots>(self);
   Py_ssize_t index = slot_index(sl, arg);
   if (index < 0) return nullptr;
   {
-    auto lock = lock_briefly_held(*sl.mutex);
-    if ((*sl.state)[index] != kTaken) return PyErr_Format(PyExc_RuntimeError, "slot %zd is not taken", index);
-    (*sl.state)[index] = kFree;
+    auto lock = lock_briefly_held(sl.mutex);
+    if (sl.state[index] != kTaken) return PyErr_Format(PyExc_RuntimeError, "slot %zd is not taken", index);
+    sl.state[index] = kFree;
   }
-  sl.freed->notify_all();
+  sl.freed.notify_all();
   Py_RETURN_NONE;
 }
 
 // retire(index): wait until no thread uses that slot, then take it out for good.
 PyObject* slots_retire(PyObject* self, PyObject* arg) {
-  Slots& sl = slots_of(self);
+  Slots& sl = impl_of<Slots>(self);
   Py_ssize_t index = slot_index(sl, arg);
   if (index < 0) return nullptr;
   Py_BEGIN_ALLOW_THREADS
   {
-    std::unique_lock<std::mutex> lock(*sl.mutex);
-    sl.freed->wait(lock, [&] { return (*sl.state)[index] != kTaken; });
-    (*sl.state)[index] = kRetired;
+    std::unique_lock<std::mutex> lock(sl.mutex);
+    sl.freed.wait(lock, [&] { return sl.state[index] != kTaken; });
+    sl.state[index] = kRetired;
   }
   Py_END_ALLOW_THREADS
-  sl.freed->notify_all();  // a take() waiting with every slot now retired returns None
+  sl.freed.notify_all();  // a take() waiting with every slot now retired returns None
   Py_RETURN_NONE;
 }
 
@@ -648,13 +631,13 @@ PyMethodDef slots_methods[] = {
 
 PyType_Slot slots_slots[] = {
     {Py_tp_new, reinterpret_cast<void*>(slots_new)},
-    {Py_tp_dealloc, reinterpret_cast<void*>(slots_dealloc)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(owner_dealloc<Slots>)},
     {Py_tp_methods, slots_methods},
     {Py_tp_doc, const_cast<char*>("Slots(count): which of a pool's interpreters are free, for threads to take and give back.")},
     {0, nullptr},
 };
 
-PyType_Spec slots_spec = {"_owngil.Slots", sizeof(Slots), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
+PyType_Spec slots_spec = {"_owngil.Slots", sizeof(Owner<Slots>), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
                           slots_slots};
 
 PyObject* py_attach_queue(PyObject* module, PyObject* arg) {
@@ -679,16 +662,18 @@ PyMethodDef module_methods[] = {
     {nullptr, nullptr, 0, nullptr},
 };
 
+// The heap type of `spec`, added to the module; nullptr with an exception on failure.
+PyTypeObject* add_type(PyObject* module, PyType_Spec* spec) {
+  auto* type = reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, spec, nullptr));
+  if (type && PyModule_AddType(module, type) < 0) Py_CLEAR(type);
+  return type;
+}
+
 int module_exec(PyObject* module) {
   ModuleState* st = state_of(module);
-  st->queue_type = reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &queue_spec, nullptr));
-  if (!st->queue_type || PyModule_AddType(module, st->queue_type) < 0) return -1;
-  st->buffer_type = reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &buffer_spec, nullptr));
-  if (!st->buffer_type || PyModule_AddType(module, st->buffer_type) < 0) return -1;
-  st->task_queue_type = reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &task_queue_spec, nullptr));
-  if (!st->task_queue_type || PyModule_AddType(module, st->task_queue_type) < 0) return -1;
-  st->slots_type = reinterpret_cast<PyTypeObject*>(PyType_FromModuleAndSpec(module, &slots_spec, nullptr));
-  if (!st->slots_type || PyModule_AddType(module, st->slots_type) < 0) return -1;
+  if (!(st->queue_type = add_type(module, &queue_spec)) || !(st->buffer_type = add_type(module, &buffer_spec)) ||
+      !(st->task_queue_type = add_type(module, &task_queue_spec)) || !(st->slots_type = add_type(module, &slots_spec)))
+    return -1;
   PyObject* queue = PyImport_ImportModule("queue");
   if (!queue) return -1;
   st->empty_error = PyObject_GetAttrString(queue, "Empty");
