@@ -154,6 +154,14 @@ class PoolBasics(unittest.TestCase):
 
         self.assertEqual(asyncio.run(main()), [1, 2, 3, 4, 5])
 
+    def test_futures_work_with_wait_and_as_completed(self):
+        futures = [self.pool.submit(rt_helpers.add, i, 1) for i in range(20)]
+        done, not_done = concurrent.futures.wait(futures, timeout=30)
+        self.assertEqual((len(done), len(not_done)), (20, 0))
+        more = [self.pool.submit(rt_helpers.add, i, 1) for i in range(20)]
+        self.assertEqual(sorted(f.result() for f in concurrent.futures.as_completed(more, timeout=30)),
+                         list(range(1, 21)))
+
     def test_it_is_an_executor(self):
         self.assertIsInstance(self.pool, concurrent.futures.Executor)
         self.assertEqual(self.pool.max_workers, 2)

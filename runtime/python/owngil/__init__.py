@@ -4,10 +4,10 @@
         for result in pool.map(module.work, items):
             ...
 
-Pool is a concurrent.futures.Executor. Each worker is a thread of this interpreter that owns one
-subinterpreter; a task runs there with that interpreter's GIL, so tasks run in parallel. Callables
-go by reference (module-level functions; those of the main script too), arguments and results by
-value (marshal for plain types, pickle for the rest). Queue and Buffer are shared by every
+Pool is a concurrent.futures.Executor. Each worker is a thread of this interpreter that creates
+one subinterpreter; a task runs in a free one with that interpreter's GIL, so tasks run in
+parallel. Callables go by reference (module-level functions; those of the main script too),
+arguments and results by value (marshal for plain types, pickle for the rest). Queue and Buffer are shared by every
 interpreter: a Queue carries values between them, a Buffer is memory they all see without copying.
 
 What does not work: extension modules that are not isolated (see `owngil check`) cannot be
