@@ -129,10 +129,27 @@ PyObject* py_run_string(PyObject*, PyObject* args) {
 
 // In the target interpreter: owngil._worker.execute(payload) -> bytes. `payload` is the caller's
 // memory, read-only and kept alive by the caller's buffer view: one copy makes it a bytes here.
-int execute_there(const char* payload, Py_ssize_t size, std::string* out, std::string* error) {
+// owngil._worker.execute of the current interpreter, imported once and kept in the interpreter's
+// own dict (a borrowed reference; nullptr with an exception on failure).
+PyObject* executor_here() {
+  PyObject* cache = PyInterpreterState_GetDict(PyInterpreterState_Get());
+  if (!cache) {
+    PyErr_SetString(PyExc_RuntimeError, "no interpreter dict");
+    return nullptr;
+  }
+  PyObject* execute = PyDict_GetItemString(cache, "owngil._worker.execute");
+  if (execute) return execute;
   PyObject* worker = PyImport_ImportModule("owngil._worker");
-  PyObject* result = worker ? PyObject_CallMethod(worker, "execute", "y#", payload, size) : nullptr;
+  execute = worker ? PyObject_GetAttrString(worker, "execute") : nullptr;
   Py_XDECREF(worker);
+  int stored = execute ? PyDict_SetItemString(cache, "owngil._worker.execute", execute) : -1;
+  Py_XDECREF(execute);  // the dict keeps it
+  return stored < 0 ? nullptr : execute;
+}
+
+int execute_there(const char* payload, Py_ssize_t size, std::string* out, std::string* error) {
+  PyObject* execute = executor_here();
+  PyObject* result = execute ? PyObject_CallFunction(execute, "y#", payload, size) : nullptr;
   if (result && PyBytes_Check(result)) {
     out->assign(PyBytes_AS_STRING(result), PyBytes_GET_SIZE(result));
     Py_DECREF(result);
