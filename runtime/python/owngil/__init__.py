@@ -135,8 +135,9 @@ class _Task(concurrent.futures.Future):
         self._payload = self._keep_alive = None
 
     def result(self, timeout=None):
-        # Only without a timeout: running the task here could outlast one.
-        if timeout is None and not self.done():
+        # Only without a timeout: running the task here could outlast one. A task a worker is
+        # running already needs no interpreter from this thread.
+        if timeout is None and not self.done() and not self.running():
             with self._pool._interpreter(block=False) as interp:
                 if interp is not None and self._pool._work.remove(self):
                     self.run_in(interp)
