@@ -44,26 +44,28 @@ def warm(ex, n):
     list(ex.map(bench_tasks.size_of, [b"x"] * (n * 4)))
 
 
+def timed(action, *args):
+    """Seconds that action(*args) took."""
+    t = time.perf_counter()
+    action(*args)
+    return time.perf_counter() - t
+
+
+def median_us(rounds, action, *args):
+    """Median of `rounds` timings of action(*args), in µs."""
+    return statistics.median(timed(action, *args) for _ in range(rounds)) * 1e6
+
+
 def latency_us(ex, rounds=2000, call=None):
     """Median round trip of an empty task: submit(...).result(), or `call` (Pool.call: synchronous)."""
     run = call or (lambda fn: ex.submit(fn).result())
-    samples = []
-    for _ in range(rounds):
-        t = time.perf_counter()
-        run(bench_tasks.noop)
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples) * 1e6
+    return median_us(rounds, run, bench_tasks.noop)
 
 
 def raw_interpreters_latency_us(rounds=2000):
     interp = raw_interpreters.create()
     try:
-        samples = []
-        for _ in range(rounds):
-            t = time.perf_counter()
-            raw_interpreters.exec(interp, "pass")
-            samples.append(time.perf_counter() - t)
-        return statistics.median(samples) * 1e6
+        return median_us(rounds, raw_interpreters.exec, interp, "pass")
     finally:
         raw_interpreters.destroy(interp)
 
@@ -99,19 +101,11 @@ def one_task_ms(pool, fn, arg, rounds=8):
     return here * 1e3, there * 1e3
 
 
-def timed(action):
-    t = time.perf_counter()
-    action()
-    return time.perf_counter() - t
-
-
 def handover_ms(ex, data, rounds=3):
-    best = float("inf")
-    for _ in range(rounds):
-        t = time.perf_counter()
+    def hand_over():
         assert ex.submit(bench_tasks.size_of, data).result() == len(memoryview(data))
-        best = min(best, time.perf_counter() - t)
-    return best * 1e3
+
+    return min(timed(hand_over) for _ in range(rounds)) * 1e3
 
 
 def start_and_memory(n=4):

@@ -8,6 +8,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -481,13 +482,9 @@ PyObject* task_queue_remove(PyObject* self, PyObject* item) {
   bool found = false;
   {
     auto lock = lock_briefly_held(q.mutex);
-    for (auto it = q.items.begin(); it != q.items.end(); ++it) {
-      if (*it == item) {
-        q.items.erase(it);
-        found = true;
-        break;
-      }
-    }
+    auto it = std::find(q.items.begin(), q.items.end(), item);
+    found = it != q.items.end();
+    if (found) q.items.erase(it);
   }
   if (found) Py_DECREF(item);
   return PyBool_FromLong(found);

@@ -7,8 +7,9 @@
 Pool is a concurrent.futures.Executor. Each worker is a thread of this interpreter that creates
 one subinterpreter; a task runs in a free one with that interpreter's GIL, so tasks run in
 parallel. Callables go by reference (module-level functions; those of the main script too),
-arguments and results by value (marshal for plain types, pickle for the rest). Queue and Buffer are shared by every
-interpreter: a Queue carries values between them, a Buffer is memory they all see without copying.
+arguments and results by value (marshal for plain types, pickle for the rest). Queue and Buffer
+are shared by every interpreter: a Queue carries values between them, a Buffer is memory they all
+see without copying.
 
 What does not work: extension modules that are not isolated (see `owngil check`) cannot be
 imported in a worker; objects themselves are never shared, only copied; fork() after
