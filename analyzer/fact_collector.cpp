@@ -92,8 +92,11 @@ class Locator {
   }
 
   // The bytes a piece of code covers as written; with_semicolon takes the `;` that follows too.
+  // Code spelled in a macro's arguments (`Py_NewRef(PyState_FindModule(&d))`) is that text in the
+  // file, not the whole invocation; code a macro's body makes is the invocation.
   owngil::SourceRange range(clang::SourceRange r, bool with_semicolon = false) {
-    CharSourceRange cr = sm_.getExpansionRange(r);
+    CharSourceRange cr = Lexer::makeFileCharRange(CharSourceRange::getTokenRange(r), sm_, lo_);
+    if (cr.isInvalid()) cr = sm_.getExpansionRange(r);
     SourceLocation b = cr.getBegin();
     SourceLocation e = cr.isTokenRange() ? Lexer::getLocForEndOfToken(cr.getEnd(), 0, sm_, lo_) : cr.getEnd();
     if (b.isInvalid() || e.isInvalid()) return {};
@@ -105,6 +108,16 @@ class Locator {
       while (i < buf.size() && (buf[i] == ' ' || buf[i] == '\t')) ++i;
       if (i < buf.size() && buf[i] == ';') end.second = static_cast<unsigned>(i + 1);
     }
+    return {relative(path_of(begin.first)), begin.second, end.second};
+  }
+
+  // The whole macro invocation that `l`, in one of its arguments, is part of.
+  owngil::SourceRange invocation(SourceLocation l) {
+    CharSourceRange cr = sm_.getExpansionRange(l);
+    SourceLocation e = cr.isTokenRange() ? Lexer::getLocForEndOfToken(cr.getEnd(), 0, sm_, lo_) : cr.getEnd();
+    if (cr.getBegin().isInvalid() || e.isInvalid()) return {};
+    std::pair<FileID, unsigned> begin = sm_.getDecomposedLoc(cr.getBegin()), end = sm_.getDecomposedLoc(e);
+    if (begin.first != end.first) return {};
     return {relative(path_of(begin.first)), begin.second, end.second};
   }
 
@@ -537,7 +550,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     }
     if (dre->getLocation().isMacroID() && use.macro.empty()) {
       use.in_macro_call = where_.outermost_macro_name(dre->getLocation());
-      use.macro_call_range = where_.range(clang::SourceRange(dre->getLocation(), dre->getLocation()));
+      use.macro_call_range = where_.invocation(dre->getLocation());
     }
     address_op_ = nullptr;
     if (use.kind == UseKind::Write && use.macro.empty()) record_field_assignment(dre, use);

@@ -16,7 +16,7 @@
 #include "config.h"
 #include "findings_filter.h"
 #include "owngil/analyzer.h"
-#include "owngil/rewriter.h"
+#include "owngil/fix.h"
 #include "report.h"
 
 namespace owngil {
@@ -42,8 +42,8 @@ struct CheckFlags {
 struct FixFlags {
   InputFlags in;
   std::vector<std::string> rules;
-  std::string method_state;
-  bool write = false;
+  std::string method_state, format = "text";
+  bool write = false, explain = false;
 };
 
 void add_input_options(CLI::App* cmd, InputFlags& in) {
@@ -134,31 +134,17 @@ AnalyzerOptions analyzer_options(const InputFlags& in) {
   return opt;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// fix reads and writes only files under the root, named relative to it.
-bool in_tree(const std::string& rel) { return !rel.empty() && rel[0] != '/' && rel.find("..") == std::string::npos; }
-
-SourceReader tree_reader(const Model& model) {
-  return [&model](const std::string& rel) { return in_tree(rel) ? read_file(model.root + "/" + rel) : ""; };
-}
-
-// What `owngil fix` would do: every rule's findings, suppressed ones aside, into plans.
-std::vector<ModulePlan> plan_tree(const Model& model, const FixOptions& options) {
+// What `owngil fix` starts from: every rule's findings, suppressed ones aside.
+std::vector<Finding> fix_findings(const Model& model) {
   std::vector<Finding> findings = run_rules(model);
   apply_suppressions(model, findings);
-  return plan_fixes(model, findings, options, tree_reader(model));
+  return findings;
 }
 
 std::set<std::string> modules_fix_refuses(const Model& model) {
   std::set<std::string> refused;
-  for (const ModulePlan& plan : plan_tree(model, {}))
-    if (!plan.refusals.empty()) refused.insert(plan.module);
+  for (const ModuleFix& m : fix_tree(model, fix_findings(model), {}).modules)
+    if (m.outcome == ModuleOutcome::Refused) refused.insert(m.plan.module);
   return refused;
 }
 
@@ -238,30 +224,26 @@ int run_check(CheckFlags f) {
   return kExitClean;
 }
 
-// Writes beside the target and renames over it: a reader never sees half a file.
-bool write_atomically(const std::string& path, const std::string& text, std::string* error) {
-  std::string tmp = path + ".owngil-tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out.good()) {
-      *error = path + ": cannot write";
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::permissions(tmp, std::filesystem::status(path, ec).permissions(), ec);
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    *error = path + ": " + ec.message();
-    std::filesystem::remove(tmp, ec);
-    return false;
-  }
-  return true;
-}
-
 std::string where(const SourceLoc& l) {
   return l.file + (l.line ? ":" + std::to_string(l.line) + ":" + std::to_string(l.column) : "");
+}
+
+// One line per module on stderr: ported (with the rules), not touched (with every reason), or
+// nothing to fix.
+void report_fix(const TreeFix& fix) {
+  for (const ModuleFix& m : fix.modules) {
+    const ModulePlan& plan = m.plan;
+    if (m.outcome == ModuleOutcome::Refused) {
+      std::cerr << "module '" << plan.module << "': not touched\n";
+      for (const Refusal& r : plan.refusals) std::cerr << "  " << where(r.loc) << ": " << r.reason << '\n';
+    } else if (m.outcome == ModuleOutcome::NothingToFix) {
+      std::cerr << "module '" << plan.module << "': nothing to fix\n";
+    } else {
+      std::string repaired;
+      for (const std::string& r : plan.repaired) repaired += (repaired.empty() ? "" : ", ") + r;
+      std::cerr << "module '" << plan.module << "': ported (" << repaired << ")\n";
+    }
+  }
 }
 
 int run_fix(FixFlags f) {
@@ -284,65 +266,31 @@ int run_fix(FixFlags f) {
     return kExitError;
   }
   const Model& model = analysis.model;
-  SourceReader reader = tree_reader(model);
-  std::vector<ModulePlan> plans = plan_tree(model, options);
-
-  bool refused = false;
-  std::map<std::string, std::pair<std::string, std::string>> changed;  // file -> (before, after)
-  std::map<std::string, std::string> created;                          // new file -> its text
-  for (ModulePlan& plan : plans) {
-    std::map<std::string, std::vector<Edit>> by_file;
-    for (const Edit& e : plan.edits) by_file[e.file].push_back(e);
-    std::map<std::string, std::string> results;
-    for (auto& [file, edits] : by_file) {
-      std::string after, error;
-      if (!in_tree(file)) plan.refusals.push_back({{file, 0, 0}, "outside the tree: not written"});
-      else if (!apply_edits(reader(file), edits, &after, &error)) plan.refusals.push_back({{file, 0, 0}, error});
-      else results[file] = after;
-    }
-    if (!plan.refusals.empty()) {
-      refused = true;
-      std::cerr << "module '" << plan.module << "': not touched\n";
-      for (const Refusal& r : plan.refusals) std::cerr << "  " << where(r.loc) << ": " << r.reason << '\n';
+  TreeFix fix = fix_tree(model, fix_findings(model), options);
+  if (f.explain) {
+    std::cout << (f.format == "json" ? explain_json(fix) : explain_text(fix));
+    return fix.refused() ? kExitFindings : kExitClean;
+  }
+  report_fix(fix);
+  if (!f.write) {
+    std::cout << tree_diff(fix);
+    return fix.refused() ? kExitFindings : kExitClean;
+  }
+  size_t written = 0;
+  bool failed = false;
+  for (const ModuleFix& m : fix.modules) {
+    if (m.outcome != ModuleOutcome::Ported) continue;
+    std::string error;
+    if (!write_module(model.root, m, &error)) {
+      std::cerr << "owngil: error: module '" << m.plan.module << "' not written, every file left as it was: " << error << '\n';
+      failed = true;
       continue;
     }
-    if (results.empty()) {
-      std::cerr << "module '" << plan.module << "': nothing to fix\n";
-      continue;
-    }
-    std::string repaired;
-    for (const std::string& r : plan.repaired) repaired += (repaired.empty() ? "" : ", ") + r;
-    std::cerr << "module '" << plan.module << "': ported (" << repaired << ")\n";
-    for (auto& [file, after] : results) changed[file] = {reader(file), after};
-    for (auto& [file, content] : plan.new_files)
-      if (in_tree(file)) created[file] = content;
+    written += m.files.size();
   }
-  for (auto& [file, content] : created) {
-    if (changed.count(file)) continue;
-    if (f.write) {
-      std::string error;
-      if (!write_atomically(model.root + "/" + file, content, &error)) {
-        std::cerr << "owngil: error: " << error << '\n';
-        return kExitError;
-      }
-    } else {
-      std::cout << unified_diff(file, "", content, /*new_file=*/true);
-    }
-  }
-  for (auto& [file, texts] : changed) {
-    if (f.write) {
-      std::string error;
-      if (!write_atomically(model.root + "/" + file, texts.second, &error)) {
-        std::cerr << "owngil: error: " << error << '\n';
-        return kExitError;
-      }
-    } else {
-      std::cout << unified_diff(file, texts.first, texts.second);
-    }
-  }
-  if (f.write && changed.size() + created.size() > 0)
-    std::cerr << "owngil: wrote " << changed.size() + created.size() << " file(s)\n";
-  return refused ? kExitFindings : kExitClean;
+  if (written) std::cerr << "owngil: wrote " << written << " file(s)\n";
+  if (failed) return kExitError;
+  return fix.refused() ? kExitFindings : kExitClean;
 }
 
 int run_rules_command(const std::string& id) {
@@ -396,6 +344,11 @@ int main(int argc, char** argv) {
                   "METH_VARARGS methods, their type for the calls CPython specializes) or defining-class (every method)")
       ->allow_extra_args(false);
   fix->add_flag("--write", fx.write, "Apply the changes to the files (atomically, per module all or nothing)");
+  fix->add_flag("--explain", fx.explain,
+                "Print each module's port plan (what moves where, how each function gets the state, every refusal) "
+                "instead of the diff");
+  fix->add_option("--format", fx.format, "With --explain: text (default) or json")
+      ->check(CLI::IsMember({"text", "json"}));
 
   std::string rule_id;
   CLI::App* rules = app.add_subcommand("rules", "List the rules, or print the documentation of one");

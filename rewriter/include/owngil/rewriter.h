@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,8 +19,11 @@ struct Refusal {
   std::string reason;
 };
 
+struct PortPlan;  // the decisions behind the edits (rewriter/plan.h)
+
 struct ModulePlan {
   std::string module;
+  std::shared_ptr<const PortPlan> plan;  // null when the module's findings stopped planning early
   std::vector<Edit> edits;           // empty with no refusals: nothing to do
   std::vector<Refusal> refusals;     // any refusal: the module is not touched at all
   std::set<std::string> repaired;    // rule ids this plan repairs
@@ -45,8 +49,9 @@ struct FixOptions {
   MethodState method_state = MethodState::Fastest;
 };
 
-// A module with a finding fix cannot repair (or that `rules` leaves) is refused, with the reason,
-// never half ported.
+// The port plan of each module, then its repairs' edits (rewriter/fix_driver.cpp). A module with
+// a finding fix cannot repair (or that `rules` leaves) is refused, with every reason, never half
+// ported.
 std::vector<ModulePlan> plan_fixes(const Model& model, const std::vector<Finding>& findings, const FixOptions& options,
                                    const SourceReader& read);
 

@@ -1,0 +1,116 @@
+// The fix driver: each module's plan (plan*.cpp), then every repair of rewriter/repairs/ on it,
+// their edits merged and checked, then each file's new text. Refusals win: a module is ported
+// whole or not at all, and every reason found is reported at once.
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "format.h"
+#include "owngil/fix.h"
+#include "plan.h"
+#include "repairs/repair.h"
+
+namespace owngil {
+namespace {
+
+std::string read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs the repairs on a plan that has no refusal and merges what they return.
+ModulePlan repair(const Model& model, const PortPlan& port, const SourceReader& read) {
+  ModulePlan out;
+  out.module = port.module;
+  out.plan = std::make_shared<PortPlan>(port);
+  out.refusals = port.refusals;
+  if (!port.refusals.empty() || !port.init || !port.def) return out;
+  std::map<std::string, std::string> texts;
+  auto text = [&](const std::string& file) -> const std::string& {
+    auto it = texts.find(file);
+    if (it == texts.end()) it = texts.emplace(file, read(file)).first;
+    return it->second;
+  };
+  RepairContext ctx{model, *out.plan, text, [&](const std::string& file) { return !read(file).empty(); }};
+  for (const NamedRepair& r : kRepairs) {
+    RepairResult result;
+    r.run(ctx, result);
+    out.edits.insert(out.edits.end(), result.edits.begin(), result.edits.end());
+    out.refusals.insert(out.refusals.end(), result.refusals.begin(), result.refusals.end());
+    out.repaired.insert(result.repaired.begin(), result.repaired.end());
+    out.new_files.insert(result.new_files.begin(), result.new_files.end());
+  }
+  if (!out.refusals.empty()) {
+    out.edits.clear();
+    out.new_files.clear();
+    std::stable_sort(out.refusals.begin(), out.refusals.end(), [](const Refusal& a, const Refusal& b) { return a.loc < b.loc; });
+  }
+  // Edits shared by the state repairs (the struct, parameters) are labelled OG101: claim it only
+  // when it was found.
+  if (!port.found.count("OG101")) out.repaired.erase("OG101");
+  drop_redundant_edits(out.edits);
+  take_blank_line_after_removed_runs(out.edits, text);
+  return out;
+}
+
+}  // namespace
+
+std::vector<ModulePlan> plan_fixes(const Model& model, const std::vector<Finding>& findings, const FixOptions& options,
+                                   const SourceReader& read) {
+  std::vector<ModulePlan> plans;
+  for (const PortPlan& port : plan_ports(model, findings, options, read)) plans.push_back(repair(model, port, read));
+  return plans;
+}
+
+bool TreeFix::refused() const {
+  return std::any_of(modules.begin(), modules.end(), [](const ModuleFix& m) { return m.outcome == ModuleOutcome::Refused; });
+}
+
+bool in_tree(const std::string& rel) { return !rel.empty() && rel[0] != '/' && rel.find("..") == std::string::npos; }
+
+SourceReader tree_reader(const Model& model) {
+  return [&model](const std::string& rel) { return in_tree(rel) ? read_whole(model.root + "/" + rel) : ""; };
+}
+
+TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const FixOptions& options) {
+  SourceReader reader = tree_reader(model);
+  TreeFix tree;
+  for (ModulePlan& plan : plan_fixes(model, findings, options, reader)) {
+    ModuleFix m;
+    std::map<std::string, std::vector<Edit>> by_file;
+    for (const Edit& e : plan.edits) by_file[e.file].push_back(e);
+    for (auto& [file, edits] : by_file) {
+      std::string before = reader(file), after, error;
+      if (!in_tree(file)) plan.refusals.push_back({{file, 0, 0}, "outside the tree: not written"});
+      else if (!apply_edits(before, edits, &after, &error)) plan.refusals.push_back({{file, 0, 0}, error});
+      else m.files[file] = {before, after, false};
+    }
+    if (!plan.refusals.empty()) {
+      m.outcome = ModuleOutcome::Refused;
+      m.files.clear();
+    } else if (!m.files.empty()) {
+      m.outcome = ModuleOutcome::Ported;
+      for (const auto& [file, content] : plan.new_files)
+        if (in_tree(file) && !m.files.count(file)) m.files[file] = {"", content, true};
+    }
+    m.plan = std::move(plan);
+    tree.modules.push_back(std::move(m));
+  }
+  return tree;
+}
+
+std::string tree_diff(const TreeFix& fix) {
+  // New files first, then changed ones, each in path order (two modules never share a file).
+  std::map<std::string, const FileChange*> created, changed;
+  for (const ModuleFix& m : fix.modules)
+    for (const auto& [file, change] : m.files) (change.created ? created : changed)[file] = &change;
+  std::string out;
+  for (const auto& [file, change] : created)
+    if (!changed.count(file)) out += unified_diff(file, "", change->after, /*new_file=*/true);
+  for (const auto& [file, change] : changed) out += unified_diff(file, change->before, change->after);
+  return out;
+}
+
+}  // namespace owngil

@@ -1,0 +1,138 @@
+#include "format.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+namespace owngil {
+
+FileStyle style_of(const std::string& path, const std::string& text) {
+  FileStyle st;
+  size_t dot = path.find_last_of('.');
+  std::string ext = dot == std::string::npos ? "" : path.substr(dot);
+  st.cxx = ext == ".cpp" || ext == ".cc" || ext == ".cxx";
+  for (size_t pos = 0; pos < text.size();) {
+    size_t nl = text.find('\n', pos);
+    std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    size_t lead = line.find_first_not_of(" \t");
+    if (lead != std::string::npos && lead > 0 && line[lead] != '*') {
+      st.indent = line.substr(0, lead);
+      break;
+    }
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  return st;
+}
+
+size_t line_start(const std::string& text, size_t offset) {
+  size_t nl = offset == 0 ? std::string::npos : text.rfind('\n', offset - 1);
+  return nl == std::string::npos ? 0 : nl + 1;
+}
+
+bool blank_line_before(const std::string& text, size_t line_begin) {
+  return line_begin >= 2 && text[line_begin - 1] == '\n' && text[line_begin - 2] == '\n';
+}
+
+bool blank_line_at(const std::string& text, size_t pos) { return pos < text.size() && text[pos] == '\n'; }
+
+bool only_whitespace(const std::string& text, size_t from, size_t to) {
+  return std::all_of(text.begin() + from, text.begin() + to, [](char c) { return c == ' ' || c == '\t'; });
+}
+
+bool is_header(const std::string& file) {
+  for (const char* ext : {".h", ".hh", ".hpp", ".hxx"})
+    if (file.size() > strlen(ext) && file.compare(file.size() - strlen(ext), strlen(ext), ext) == 0) return true;
+  return false;
+}
+
+Edit removal_of(const std::string& src, const SourceRange& r) {
+  size_t begin = line_start(src, r.begin), end = src.find('\n', r.end);
+  if (only_whitespace(src, begin, r.begin) && end != std::string::npos && only_whitespace(src, r.end, end)) {
+    // Between two blank lines, take one of them too, so no double blank line is left.
+    if (blank_line_before(src, begin) && blank_line_at(src, end + 1)) ++end;
+    return {r.file, static_cast<unsigned>(begin), static_cast<unsigned>(end + 1), ""};
+  }
+  return {r.file, r.begin, r.end, ""};
+}
+
+std::string failure_value(const std::string& return_type) {
+  if (return_type.find('*') != std::string::npos) return "NULL";
+  static const std::set<std::string> integers = {"int", "long", "Py_ssize_t", "Py_hash_t", "long long"};
+  return integers.count(return_type) ? "-1" : "";
+}
+
+SourceLoc loc_of(const std::string& src, const SourceRange& r) {
+  size_t end = std::min<size_t>(r.begin, src.size());
+  unsigned line = 1 + static_cast<unsigned>(std::count(src.begin(), src.begin() + end, '\n'));
+  return {r.file, line, static_cast<unsigned>(r.begin - line_start(src, r.begin) + 1)};
+}
+
+std::vector<std::string> macro_arguments(const std::string& call) {
+  std::vector<std::string> out;
+  size_t open = call.find('(');
+  if (open == std::string::npos || call.empty() || call.back() != ')') return out;
+  std::string current;
+  int depth = 0;
+  auto flush = [&] {
+    size_t b = current.find_first_not_of(" \t\n"), e = current.find_last_not_of(" \t\n");
+    out.push_back(b == std::string::npos ? "" : current.substr(b, e + 1 - b));
+    current.clear();
+  };
+  for (size_t i = open + 1; i + 1 < call.size(); ++i) {
+    char ch = call[i];
+    if (ch == '(' || ch == '[' || ch == '{') ++depth;
+    if (ch == ')' || ch == ']' || ch == '}') --depth;
+    if (ch == ',' && depth == 0) flush();
+    else current += ch;
+  }
+  flush();
+  return out;
+}
+
+void take_blank_line_after_removed_runs(std::vector<Edit>& edits,
+                                       const std::function<const std::string&(const std::string&)>& text_of) {
+  std::vector<Edit*> removals;
+  for (Edit& e : edits)
+    if (e.text.empty() && e.end > e.begin) removals.push_back(&e);
+  std::sort(removals.begin(), removals.end(), [](const Edit* a, const Edit* b) {
+    return a->file != b->file ? a->file < b->file : a->begin < b->begin;
+  });
+  for (size_t i = 0; i < removals.size();) {
+    size_t j = i;
+    while (j + 1 < removals.size() && removals[j + 1]->file == removals[i]->file && removals[j + 1]->begin == removals[j]->end) ++j;
+    const std::string& src = text_of(removals[i]->file);
+    unsigned begin = removals[i]->begin, end = removals[j]->end;
+    bool whole_lines = begin == line_start(src, begin) && end > 0 && src[end - 1] == '\n';
+    bool blank_before = blank_line_before(src, begin), blank_after = blank_line_at(src, end);
+    bool ends_with_blank = blank_line_before(src, end);  // the last removal took a blank line already
+    bool edit_there = std::any_of(edits.begin(), edits.end(), [&](const Edit& e) {
+      return e.file == removals[i]->file && e.begin == end;
+    });
+    if (j > i && whole_lines && blank_before && blank_after && !ends_with_blank && !edit_there) removals[j]->end++;
+    i = j + 1;
+  }
+}
+
+void drop_redundant_edits(std::vector<Edit>& edits) {
+  auto same = [](const Edit& a, const Edit& b) {
+    return a.file == b.file && a.begin == b.begin && a.end == b.end && a.text == b.text;
+  };
+  for (size_t i = 0; i < edits.size(); ++i)
+    for (size_t j = edits.size(); j-- > i + 1;)
+      if (same(edits[i], edits[j]) && edits[i].end > edits[i].begin) edits.erase(edits.begin() + static_cast<long>(j));
+  std::vector<Edit> removals;
+  for (const Edit& e : edits)
+    if (e.text.empty() && e.end > e.begin) removals.push_back(e);
+  auto inside = [&](const Edit& e) {
+    return std::any_of(removals.begin(), removals.end(), [&](const Edit& r) {
+      if (r.file != e.file || (r.begin == e.begin && r.end == e.end && e.text.empty())) return false;
+      // An insertion at either end of the removed text stays: it belongs before or after it.
+      if (e.begin == e.end) return r.begin < e.begin && e.begin < r.end;
+      return r.begin <= e.begin && e.end <= r.end;
+    });
+  };
+  edits.erase(std::remove_if(edits.begin(), edits.end(), inside), edits.end());
+}
+
+}  // namespace owngil

@@ -1,0 +1,146 @@
+// The port plan of one module: every decision `owngil fix` makes, computed from the model and the
+// findings before any text is touched. Plain data (pointers into the model, names, reasons), no
+// Clang types. The repairs (rewriter/repairs/) turn it into edits, each knowing only the plan.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "heap_types.h"
+#include "owngil/model.h"
+#include "owngil/rewriter.h"
+
+namespace owngil {
+
+// How a function of the module reaches the module state after the port.
+enum class StateAccess {
+  ModuleArgument,  // a module-level function or exec function: get_<mod>_state(its module)
+  TypeOfSelf,      // a function a converted type's tables hold: through its object's type (or its type)
+  DefiningClass,   // a method of a converted type: a METH_METHOD entry point passes its class's state
+  StateParameter,  // a helper: a new first parameter, which every caller passes
+};
+
+const char* access_name(StateAccess a);
+const char* type_access_name(TypeAccess a);
+
+// A call in a function of the plan whose callee takes the state as a new first argument.
+struct StateCall {
+  const Call* call;
+  bool with_module = false;  // the callee readies types: the module goes beside the state
+  std::string module;        // then the caller's module, as named there
+};
+
+struct FunctionPlan {
+  const Function* function = nullptr;
+  StateAccess access = StateAccess::StateParameter;
+  TypeAccess type_access = TypeAccess::Self;  // for TypeOfSelf: which parameter leads to the type
+  std::string why;                            // "uses 'g'", "calls 'helper'": the first reason
+  std::string module;          // ModuleArgument / TypeOfSelf: the parameter the state comes from
+  std::string extra_param;     // a helper that readies types also receives the module: its declaration
+  const MethodEntry* row = nullptr;    // DefiningClass: the method's row in its type's table
+  const MethodTable* table = nullptr;  // ... and that table
+  std::string entry_point;             // DefiningClass: the name of the METH_METHOD entry point
+  std::vector<StateCall> calls;        // calls that pass the state on
+  std::vector<const Prototype*> prototypes;  // StateParameter: its declarations, which gain the parameter too
+};
+
+// A global that becomes a member of the state struct.
+struct MovedGlobal {
+  const Global* global = nullptr;
+  bool is_type = false;      // a static type: the member is its heap type, the heap-type repair rewrites it
+  std::string member;        // its name in the state
+  std::string declaration;   // the member's declaration (`PyObject *x[3]`)
+  bool holds_objects = false;  // m_traverse visits it, m_clear releases it
+  std::string repairs;       // the rule it repairs: OG101, OG102, OG103
+};
+
+// `PyType_Ready(&T)` (or PyStructSequence_InitType2) that becomes the creation of the heap type.
+struct TypeCreation {
+  const GlobalUse* use = nullptr;
+  const Call* call = nullptr;
+  std::string module;  // the module the type is created for, as named in that function
+};
+
+// A static type that becomes a heap type created in exec.
+struct ConvertedType {
+  const Global* global = nullptr;
+  const StaticType* type = nullptr;
+  HeapTypeText text;                      // spec, slots, and what the type's functions need
+  std::set<const GlobalUse*> folded;      // `T.field = value;` statements now in the spec
+  const Function* readier = nullptr;      // the function that readies it (PyType_Ready)
+  bool placed_before_readier = false;     // the spec goes right before that function
+  std::vector<TypeCreation> creations;
+};
+
+// A PyModuleDef field to set (rewritten where written, added after the last one otherwise).
+struct DefField {
+  std::string field, value, rule;
+};
+
+// A function whose first (module or object) parameter is unnamed or Py_UNUSED and gets a name.
+struct NamedParameter {
+  const Function* function = nullptr;
+  std::string name;
+  std::string rule;  // the repair that first needed it
+};
+
+// OG302: `PyState_FindModule(&def)` becomes the module at hand; `PyState_AddModule` goes.
+struct ModuleLookup {
+  const Call* call = nullptr;
+  std::string module;  // what replaces the call; empty: the registration statement is removed
+};
+
+struct PortPlan {
+  std::string module;
+  const Module* mod = nullptr;
+  const InitFunction* init = nullptr;
+  const ModuleDef* def = nullptr;
+  MethodState method_state = MethodState::Fastest;
+  std::vector<Refusal> refusals;  // any: the module is left as it is; all are listed at once
+  std::set<std::string> found;    // rules with a finding in the module
+  std::set<std::string> wanted;   // ... that this run repairs (--rules)
+
+  // What changes.
+  bool convert_init = false;       // OG001: PyInit becomes the exec function
+  bool declare_support = false;    // OG002 on a multi-phase module: the slot table gains the slots
+  std::vector<ModuleLookup> module_lookups;  // OG302
+  std::vector<MovedGlobal> globals;    // in the model's order
+  std::vector<ConvertedType> types;    // in the model's order
+  std::map<std::string, FunctionPlan> functions;  // every function that needs the state, by name
+  std::vector<NamedParameter> named_parameters;
+  std::vector<DefField> def_fields;
+  std::set<std::string> execs;                   // the functions that fill the module
+  std::map<std::string, std::string> readying_helpers;  // helper that readies types -> its module parameter
+  std::string replaced_free;                     // an m_free the generated hooks replace, or ""
+  bool init_needs_state = false;                 // the exec function made of PyInit uses its module
+  bool uses_type_lookup = false, uses_operand_lookup = false;
+  bool declares_no_gil = false;                  // Py_mod_gil = Py_MOD_GIL_NOT_USED
+
+  // Names chosen for what is generated (fresh in the tree).
+  std::string state_type, getter, var = "st";
+  std::string exec, slots;                    // OG001
+  std::string init_module_param = "module";  // the exec function's parameter
+  std::map<std::string, std::string> helpers;  // kind (traverse, clear, free, state_of_type, ...) -> name
+  std::string def_ref;  // C++: how code before the PyModuleDef reaches it (a function call), else ""
+
+  // Where the state struct goes.
+  std::string struct_file;
+  unsigned struct_at = 0;          // a byte offset; the struct goes at the start of its line
+  bool one_file = true;            // the state lives in init's file: the GC hooks go with the struct
+  bool declare_def_ahead = false;  // the struct's helpers name the PyModuleDef before its definition
+  std::string single_unit_main;    // the main file when the state spans headers of one unit
+  std::set<std::string> compat_files;  // files that include owngil_compat.h after <Python.h>
+
+  const FunctionPlan* function(const std::string& name) const;
+  const std::string& helper(const std::string& kind) const;
+  bool has_objects() const;
+};
+
+// The plan of every module of the model. `findings` are the tree's, suppressed ones removed;
+// `read` gives the sources (read for their layout and a few spellings, never changed here).
+std::vector<PortPlan> plan_ports(const Model& model, const std::vector<Finding>& findings, const FixOptions& options,
+                                 const SourceReader& read);
+
+}  // namespace owngil

@@ -1,0 +1,80 @@
+// The planner: computes one module's PortPlan. Its parts live in plan.cpp (findings, init, slots,
+// PyState_FindModule, PyModuleDef fields), plan_state.cpp (globals into the state, who needs it and
+// how each function gets it, where the struct goes) and plan_types.cpp (static types into heap types).
+#pragma once
+
+#include "plan.h"
+
+namespace owngil {
+
+class Planner {
+ public:
+  Planner(const Model& model, const Module& module, const SourceReader& read, MethodState method_state);
+  PortPlan run(const std::vector<Finding>& findings, const std::set<std::string>& rules);
+
+ private:
+  // plan.cpp
+  void refuse(const SourceLoc& loc, std::string reason);
+  void refuse_unless_repairable(const Finding& f, const std::set<std::string>& rules);
+  const std::string& text(const std::string& file);
+  bool name_taken(const std::string& n) const;
+  std::string fresh_name(const std::string& wanted) const;
+  std::string helper(const std::string& kind);
+  bool declares_no_gil() const;
+  void plan_init();
+  void plan_interpreter_slots();
+  void plan_find_module();
+  void check_def_fields();
+  std::string exec_parameter_name() const;
+  std::set<std::string> exec_functions() const;
+  std::set<std::string> module_level_functions() const;
+  const Function* module_function(const std::string& name) const;
+  std::string other_module_sharing(const std::string& file) const;
+  std::string module_parameter(const Function& f, const char* rule);
+
+  // plan_state.cpp
+  std::vector<const Global*> state_globals(const std::vector<const Finding*>& mine, const std::set<std::string>& rules) const;
+  void plan_state(const std::vector<const Global*>& globals);
+  void check_global(const Global& g, const std::vector<const Global*>& globals, std::set<std::string>* direct,
+                    std::set<std::string>* files);
+  bool macro_body_rewritable(const GlobalUse& u, const Global& g);
+  std::string used_in_initializer(const Global& g, const GlobalUse& u) const;
+  bool inside_converted_type(const GlobalUse& u) const;
+  std::set<std::string> functions_needing_state(const std::set<std::string>& direct);
+  bool is_entry(const std::string& f) const;
+  void choose_state_variable(const std::set<std::string>& needs);
+  void plan_access(const std::string& name, const std::set<std::string>& needs, std::set<std::string>* files);
+  void plan_fetch_from_type(FunctionPlan& fp);
+  void plan_state_parameter(FunctionPlan& fp, const std::string& entry_table = "");
+  std::string chain_to_state(const std::string& function) const;
+  void place_state_struct(const std::set<std::string>& needs, const std::set<std::string>& files);
+  bool place_in_single_unit(const std::set<std::string>& needs, const std::set<std::string>& files);
+  bool place_in_shared_header(const std::set<std::string>& files, const std::set<std::string>& receivers);
+  void plan_hooks();
+  std::string replaceable_free(const std::vector<const Global*>& globals) const;
+
+  // plan_types.cpp
+  const StaticType* static_type_of(const Global& g) const;
+  void find_readying_helpers(const std::vector<const Global*>& globals);
+  bool prepare_heap_type(const Global& g, const std::vector<const Global*>& globals);
+  bool fold_run_time_fields(const Global& g, StaticType* type, std::set<const GlobalUse*>* folded);
+  const Global* global_named(const std::string& name) const;
+  void plan_defining_class(FunctionPlan& fp);
+  bool defining_class_row(FunctionPlan& fp) const;
+  void check_type_uses(ConvertedType& t);
+  void plan_type_helpers();
+
+  const Model& model_;
+  const Module& module_;
+  const SourceReader& read_;
+  PortPlan plan_;
+  std::map<std::string, std::string> texts_;
+  std::vector<const Global*> moving_;               // the globals the state takes (types too)
+  std::map<std::string, std::string> reached_through_;  // function -> "uses 'g'" or "calls 'helper'"
+  std::map<std::string, TypeAccess> type_access_;      // functions of converted types -> how they find the type
+  std::set<std::string> module_methods_;
+  std::map<std::string, std::string> module_params_;  // function key -> its first parameter's name
+  std::string size_rule_;
+};
+
+}  // namespace owngil

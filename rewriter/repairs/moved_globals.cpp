@@ -1,0 +1,18 @@
+// OG101/OG102/OG103: a global that moves into the state loses its declarations, and every use
+// reads the state's member instead (in the source, or in the tree's own macro that spells it).
+#include "repair.h"
+
+namespace owngil {
+
+void repair_moved_globals(const RepairContext& ctx, RepairResult& out) {
+  for (const MovedGlobal& m : ctx.plan.globals) {
+    if (m.is_type) continue;  // heap_types.cpp
+    const Global& g = *m.global;
+    out.remove(ctx.text(g.decl.file), g.decl);
+    for (const SourceRange& r : g.redeclarations) out.remove(ctx.text(r.file), r);
+    for (const GlobalUse& u : g.uses) out.replace(u.macro.empty() ? u.range : u.spelling, ctx.plan.var + "->" + m.member, "OG101");
+    out.repaired.insert(m.repairs);
+  }
+}
+
+}  // namespace owngil

@@ -1,0 +1,49 @@
+#include "repair.h"
+
+namespace owngil {
+
+const std::vector<NamedRepair> kRepairs = {
+    {"module-parameters", repair_module_parameters}, {"state-fetch", repair_state_fetch},
+    {"state-parameters", repair_state_parameters},   {"defining-class", repair_defining_class},
+    {"compat-header", repair_compat_header},         {"state-struct", repair_state_struct},
+    {"heap-types", repair_heap_types},               {"gc-allocation", repair_gc_allocation},
+    {"moved-globals", repair_moved_globals},         {"find-module", repair_find_module},
+    {"init-to-exec", repair_init_to_exec},           {"interpreter-slots", repair_interpreter_slots},
+    {"def-fields", repair_def_fields},
+};
+
+void RepairResult::insert(const std::string& file, unsigned at, std::string what, const std::string& rule) {
+  edits.push_back({file, at, at, std::move(what)});
+  repaired.insert(rule);
+}
+
+void RepairResult::replace(const SourceRange& r, std::string with, const std::string& rule) {
+  edits.push_back({r.file, r.begin, r.end, std::move(with)});
+  repaired.insert(rule);
+}
+
+void RepairResult::edit(const std::string& file, unsigned begin, unsigned end, std::string with) {
+  edits.push_back({file, begin, end, std::move(with)});
+}
+
+void RepairResult::remove(const std::string& text, const SourceRange& r) { edits.push_back(removal_of(text, r)); }
+
+void RepairResult::refuse(const SourceLoc& loc, std::string reason) { refusals.push_back({loc, std::move(reason)}); }
+
+std::string interpreter_slot_lines(const std::string& indent, bool multiple, bool gil, bool gil_not_used) {
+  std::string s;
+  if (multiple)
+    s += "#ifdef Py_mod_multiple_interpreters\n" + indent +
+         "{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},\n#endif\n";
+  if (gil)
+    s += "#ifdef Py_mod_gil\n" + indent + "{Py_mod_gil, " + (gil_not_used ? "Py_MOD_GIL_NOT_USED" : "Py_MOD_GIL_USED") +
+         "},\n#endif\n";
+  return s;
+}
+
+std::string as_object(const RepairContext& ctx, const Param& p, const std::string& name) {
+  bool plain = ctx.text(p.range.file).compare(p.range.begin, 8, "PyObject") == 0;
+  return plain ? name : "(PyObject *)" + name;
+}
+
+}  // namespace owngil

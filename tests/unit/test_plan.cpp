@@ -1,0 +1,171 @@
+// The port plan alone: which functions get the state and how, what moves, which names, and every
+// refusal of a module at once, before any text is edited.
+#include <catch2/catch.hpp>
+
+#include "planned.h"
+
+using namespace owngil;
+
+namespace {
+
+// A single-phase module with a global, a helper, module functions, and a static type whose
+// methods and slots need the state.
+const char* kModule = R"(#include <Python.h>
+typedef struct { PyObject_HEAD long n; } BoxObject;
+static PyObject *Error;
+static PyObject *raise_error(const char *what) { PyErr_SetString(Error, what); return NULL; }
+static PyObject *fail(PyObject *module, PyObject *arg) { (void)module; (void)arg; return raise_error("fail"); }
+static PyObject *box_repr(PyObject *self) { (void)self; return raise_error("repr"); }
+static PyObject *box_grow(BoxObject *self, PyObject *args) {
+    long by;
+    if (!PyArg_ParseTuple(args, "l", &by)) return NULL;
+    if (by < 0) return raise_error("negative");
+    self->n += by;
+    return PyLong_FromLong(self->n);
+}
+static PyObject *box_peek(BoxObject *self, PyObject *Py_UNUSED(arg)) {
+    if (self->n < 0) return raise_error("peek");
+    return PyLong_FromLong(self->n);
+}
+static PyMethodDef box_methods[] = {
+    {"grow", (PyCFunction)box_grow, METH_VARARGS, NULL},
+    {"peek", (PyCFunction)box_peek, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+static PyTypeObject BoxType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "m.Box",
+    .tp_basicsize = sizeof(BoxObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_repr = box_repr,
+    .tp_methods = box_methods,
+};
+static PyMethodDef methods[] = {{"fail", fail, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) {
+    if (PyType_Ready(&BoxType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&d);
+    if (m == NULL) return NULL;
+    Error = PyErr_NewException("m.Error", NULL, NULL);
+    if (PyModule_AddObjectRef(m, "Error", Error) < 0 || PyModule_AddObjectRef(m, "Box", (PyObject *)&BoxType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+)";
+
+}  // namespace
+
+TEST_CASE("plan: how each function reaches the state, and why", "[plan]") {
+  Planned p = planned(kModule);
+  const PortPlan& plan = p.plan();
+  REQUIRE(plan.refusals.empty());
+  CHECK(plan.convert_init);
+  CHECK(plan.exec == "m_exec");
+  CHECK(plan.state_type == "m_state");
+  REQUIRE(plan.function("raise_error"));
+  CHECK(plan.function("raise_error")->access == StateAccess::StateParameter);
+  CHECK(plan.function("raise_error")->why == "uses 'Error'");
+  REQUIRE(plan.function("fail"));
+  CHECK(plan.function("fail")->access == StateAccess::ModuleArgument);
+  CHECK(plan.function("fail")->why == "calls 'raise_error'");
+  CHECK(plan.function("fail")->calls.size() == 1);
+  REQUIRE(plan.function("box_repr"));
+  CHECK(plan.function("box_repr")->access == StateAccess::TypeOfSelf);
+  CHECK(plan.function("box_repr")->type_access == TypeAccess::Self);
+  // METH_VARARGS gets its defining class; METH_NOARGS, which CPython specializes, its type.
+  REQUIRE(plan.function("box_grow"));
+  CHECK(plan.function("box_grow")->access == StateAccess::DefiningClass);
+  CHECK(plan.function("box_grow")->entry_point == "box_grow_method");
+  REQUIRE(plan.function("box_peek"));
+  CHECK(plan.function("box_peek")->access == StateAccess::TypeOfSelf);
+  CHECK(plan.function("PyInit_m")->access == StateAccess::ModuleArgument);
+  CHECK(plan.init_needs_state);
+  REQUIRE(plan.globals.size() == 2);
+  CHECK(plan.globals[0].member == "Error");
+  CHECK(plan.globals[0].declaration == "PyObject *Error");
+  CHECK(plan.globals[1].declaration == "PyTypeObject *BoxType");
+  REQUIRE(plan.types.size() == 1);
+  CHECK(plan.types[0].text.spec == "BoxType_spec");
+  CHECK(plan.types[0].creations.size() == 1);
+  CHECK(plan.uses_type_lookup);
+  CHECK_FALSE(plan.uses_operand_lookup);
+  CHECK(plan.helper("traverse") == "m_traverse");
+  CHECK(plan.helper("create_type") == "m_create_type");
+}
+
+TEST_CASE("plan: --method-state defining-class gives every converting method its class", "[plan]") {
+  FixOptions options;
+  options.method_state = MethodState::DefiningClass;
+  Planned p = planned(kModule, options);
+  REQUIRE(p.plan().refusals.empty());
+  CHECK(p.plan().function("box_peek")->access == StateAccess::DefiningClass);
+}
+
+TEST_CASE("plan: every refusal of a module at once, in source order", "[plan]") {
+  Planned p = planned(R"(#include <Python.h>
+#include <stdlib.h>
+static long step = 2;
+static int reverse;
+static PyObject *last;
+static struct PyModuleDef d;
+static int order(const void *a, const void *b) { return reverse ? *(const int *)b - *(const int *)a : 0; }
+static PyObject *lookup(void) { return PyState_FindModule(&d); }
+static PyObject *run(PyObject *module, PyObject *arg) {
+    (void)module;
+    int v[2] = {1, 2};
+    reverse = PyObject_IsTrue(arg);
+    qsort(v, 2, sizeof v[0], order);
+    step = v[0];
+    PyObject **slot = &last;
+    (void)slot;
+    return lookup();
+}
+static PyMethodDef methods[] = {{"run", run, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) { return PyModule_Create(&d); }
+)");
+  const std::vector<Refusal>& r = p.plan().refusals;
+  REQUIRE(r.size() == 4);
+  CHECK(r[0].reason.find("'step' has a non-zero initializer") == 0);
+  CHECK(r[1].reason.find("'order' needs the module state (uses 'reverse') but cannot receive it") == 0);
+  CHECK(r[2].reason.find("PyState_FindModule in 'lookup', which has no module at hand") == 0);
+  CHECK(r[3].reason.find("the address of 'last' is kept in 'run'") == 0);
+  for (size_t i = 1; i < r.size(); ++i) CHECK(r[i - 1].loc < r[i].loc);
+}
+
+TEST_CASE("plan: generated names are fresh in the tree", "[plan]") {
+  Planned p = planned(R"(#include <Python.h>
+static int m_exec;
+static long hits;
+static PyObject *count(PyObject *module, PyObject *arg) { (void)module; (void)arg; (void)m_exec; return PyLong_FromLong(++hits); }
+static PyMethodDef methods[] = {{"count", count, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) { return PyModule_Create(&d); }
+)");
+  REQUIRE(p.plan().refusals.empty());
+  CHECK(p.plan().exec == "m_exec_2");
+  CHECK(p.plan().slots == "m_slots");
+}
+
+TEST_CASE("plan: a module with an unrepairable finding is refused before anything is planned", "[plan]") {
+  Planned p = planned(R"(#include <Python.h>
+static long hits;
+static PyObject *run(PyObject *module, PyObject *arg) {
+    (void)module; (void)arg;
+    PyGILState_STATE g = PyGILState_Ensure();
+    hits++;
+    PyGILState_Release(g);
+    Py_RETURN_NONE;
+}
+static PyMethodDef methods[] = {{"run", run, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) { return PyModule_Create(&d); }
+)");
+  REQUIRE(p.plan().refusals.size() == 2);
+  CHECK(p.plan().refusals[0].reason.find("OG301 needs manual work") == 0);
+  CHECK(p.plan().globals.empty());
+  CHECK_FALSE(p.plan().convert_init);
+}
