@@ -260,6 +260,14 @@ int run_fix(FixFlags f) {
                        " must be fastest or defining-class, not '" + f.method_state + "'");
 
   AnalysisResult analysis = analyze(analyzer_options(f.in));
+  if (f.write && !analysis.model.root.empty()) {
+    // A write that was killed half-way is finished or undone first, then the tree read again.
+    std::string recovered;
+    bool recovered_all = recover_interrupted_writes(analysis.model.root, &recovered);
+    std::cerr << recovered;
+    if (!recovered_all) return usage_error("could not finish an interrupted write in " + analysis.model.root);
+    if (!recovered.empty()) analysis = analyze(analyzer_options(f.in));
+  }
   for (const InputError& e : analysis.errors) std::cerr << where(e.loc) << ": error: " << e.message << '\n';
   if (analysis.files_analyzed == 0) {
     std::cerr << "owngil: error: nothing could be analysed\n";
@@ -278,6 +286,7 @@ int run_fix(FixFlags f) {
   }
   size_t written = 0;
   bool failed = false;
+
   for (const ModuleFix& m : fix.modules) {
     if (m.outcome != ModuleOutcome::Ported) continue;
     std::string error;

@@ -41,6 +41,7 @@ std::string module_text(const ModuleFix& m) {
   std::string out = "module '" + mp.module + "': " + outcome_name(m.outcome) + "\n";
   for (const Refusal& r : mp.refusals) out += "  refused: " + where(r.loc) + ": " + r.reason + "\n";
   if (!mp.plan || !mp.plan->init) return out;
+  if (!mp.refusals.empty()) out += "  the plan as far as it got, for when those are resolved:\n";
   const PortPlan& p = *mp.plan;
   if (p.convert_init)
     out += "  init: " + p.init->name + " (single-phase) becomes exec function '" + p.exec + "' in slot table '" + p.slots + "'\n";

@@ -355,6 +355,145 @@ class Fix(TreeCase):
         self.assertIn("left by --rules", r.stderr)
         self.assertEqual(r.stdout, "")
 
+    def test_every_refusal_reason_at_once_in_source_order(self):
+        r = run("fix", "--no-config", self.copy_case("refuse_several_reasons"))
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(r.stdout, "")
+        reasons = [line.split(": ", 1)[0].strip() for line in r.stderr.splitlines() if line.startswith("  ")]
+        self.assertEqual(reasons, ["tally.c:9:13", "tally.c:15:12", "tally.c:22:19", "tally.c:47:24"])
+
+    def test_explain_prints_the_plan_and_writes_nothing(self):
+        case = self.copy_case("static_types")
+        before = (case / "stypes.c").read_text()
+        r = run("fix", "--no-config", "--explain", case)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("module 'stypes': ported\n"), r.stdout)
+        self.assertIn("'PointType' -> st->PointType", r.stdout)
+        self.assertIn("point_shifted: from its defining class, through entry point 'point_shifted_method'", r.stdout)
+        self.assertIn("point_moved_to: from the type of 'self'", r.stdout)
+        self.assertIn("stypes_module.m_size = sizeof(stypes_state)", r.stdout)
+        self.assertNotIn("+++", r.stdout)
+        self.assertEqual((case / "stypes.c").read_text(), before)
+        self.assertFalse((case / "owngil_compat.h").exists())
+
+    def test_explain_json(self):
+        self.copy_case("static_types")
+        self.copy_case("refuse_several_reasons")
+        r = run("fix", "--no-config", "--explain", "--format", "json", self.tmp)
+        self.assertEqual(r.returncode, 1)  # one module refused
+        modules = {m["module"]: m for m in json.loads(r.stdout)["modules"]}
+        stypes, tally = modules["stypes"], modules["tally"]
+        self.assertEqual(stypes["outcome"], "ported")
+        self.assertTrue(stypes["declares_interpreter_support"])
+        access = {f["name"]: f["access"] for f in stypes["functions"]}
+        self.assertEqual(access["point_shifted"], "defining-class")
+        self.assertEqual(access["point_moved_to"], "type")
+        self.assertEqual(access["make_pair"], "module-argument")
+        self.assertEqual([t["type"] for t in stypes["types"]], ["PointType", "PairType"])
+        self.assertEqual(stypes["state"]["members"][0]["member"], "PointType")
+        self.assertEqual(tally["outcome"], "refused")
+        self.assertEqual([(x["line"], x["column"]) for x in tally["refusals"]], [(9, 13), (15, 12), (22, 19), (47, 24)])
+        self.assertIn("non-zero initializer", tally["refusals"][0]["reason"])
+
+    def test_write_keeps_the_mode_and_gives_new_files_the_default(self):
+        case = self.copy_case("static_types")
+        (case / "stypes.c").chmod(0o640)
+        old = os.umask(0o027)
+        try:
+            r = subprocess.run([OWNGIL, "fix", "--no-config", "--write", str(case)], capture_output=True, text=True)
+        finally:
+            os.umask(old)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual((case / "stypes.c").stat().st_mode & 0o7777, 0o640)
+        self.assertEqual((case / "owngil_compat.h").stat().st_mode & 0o7777, 0o640)  # 0666 less the umask
+        self.assertEqual([p.name for p in case.iterdir() if "owngil-" in p.name], [])
+
+    def test_write_never_goes_through_a_link(self):
+        case = self.copy_case("single_phase_plain")
+        outside = self.tmp / "outside.c"
+        (case / "plain.c").rename(outside)
+        (case / "plain.c").symlink_to(outside)
+        before = outside.read_text()
+        run("fix", "--no-config", "--write", case)
+        self.assertEqual(outside.read_text(), before)
+        self.assertTrue((case / "plain.c").is_symlink())
+
+    def test_disk_full_leaves_every_file_as_it_was(self):
+        if os.geteuid() != 0 or shutil.which("mount") is None:
+            self.skipTest("needs root to mount a small tmpfs")
+        disk = self.tmp / "disk"
+        disk.mkdir()
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)]).returncode:
+            self.skipTest("cannot mount a tmpfs here")
+        self.addCleanup(subprocess.run, ["umount", "-l", str(disk)])
+        case = disk / "multi_file"
+        shutil.copytree(CORPUS / "multi_file", case)
+        before = {p: p.read_bytes() for p in case.rglob("*") if p.is_file()}
+        fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)  # leaves less room than the port needs
+        try:
+            while os.write(fd, b"x" * 1024):
+                pass
+        except OSError:
+            pass
+        os.close(fd)
+        os.truncate(disk / "filler", os.path.getsize(disk / "filler") - 2048)
+        r = run("fix", "--no-config", "--write", case)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("No space left on device", r.stderr)
+        self.assertIn("every file left as it was", r.stderr)
+        self.assertEqual({p: p.read_bytes() for p in case.rglob("*") if p.is_file()}, before)
+        self.assertEqual([p.name for p in disk.iterdir() if p.name.startswith(".owngil")], [])
+        (disk / "filler").unlink()
+        self.assertEqual(run("fix", "--no-config", "--write", case).returncode, 0)
+
+    def test_killed_write_leaves_each_module_wholly_old_or_wholly_new(self):
+        """SIGKILL at random moments of `fix --write` on a module of three files (a pause before
+        each step of the write widens the window): after each kill every file is wholly old or new,
+        the module is wholly old unless the write had committed, and the next `fix --write`
+        finishes it."""
+        import random
+        import signal
+        import time
+        kills = int(os.environ.get("OWNGIL_KILLS", "100"))
+        rng = random.Random(1234)
+        template = self.copy_case("multi_file")
+        ported = self.tmp / "ported"
+        shutil.copytree(template, ported)
+        self.assertEqual(run("fix", "--no-config", "--write", ported).returncode, 0)
+        files = ["mf_module.c", "mf_registry.c", "include/mf_shared.h"]
+        old = {f: (template / f).read_bytes() for f in files}
+        new = {f: (ported / f).read_bytes() for f in files}
+        env = dict(os.environ, OWNGIL_TEST_WRITE_DELAY_US="20000")
+        start = time.monotonic()
+        subprocess.run([OWNGIL, "fix", "--no-config", "--write", str(ported)], env=env, capture_output=True)
+        whole_run = time.monotonic() - start  # analysis, then about 7 pauses of 20 ms
+        counts = {"old": 0, "new": 0, "committed": 0}
+        for i in range(kills):
+            tree = self.tmp / f"kill{i}"
+            shutil.copytree(template, tree)
+            proc = subprocess.Popen([OWNGIL, "fix", "--no-config", "--write", str(tree)], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0, whole_run))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            now = {f: (tree / f).read_bytes() for f in files}
+            for f in files:
+                self.assertIn(now[f], (old[f], new[f]), f"kill {i}: {f} is neither old nor new")
+            committed = any(p.name.startswith(".owngil-commit-") for p in tree.iterdir())
+            if committed:
+                counts["committed"] += 1
+            elif now == old:
+                counts["old"] += 1
+            else:
+                self.assertEqual(now, new, f"kill {i}: the module is half written without a commit")
+                counts["new"] += 1
+            r = run("fix", "--no-config", "--write", tree)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual({f: (tree / f).read_bytes() for f in files}, new, f"kill {i}: not finished")
+            self.assertEqual([p.name for p in tree.rglob("*") if ".owngil-" in p.name], [])
+            shutil.rmtree(tree)
+        print(f"\n{kills} kills: {counts}", flush=True)
+
     def test_check_verdict_agrees_with_fix(self):
         case = self.copy_case("refuse_callback")  # every finding is fixable, but fix must refuse
         r = run("check", "--no-config", "--format", "json", case)

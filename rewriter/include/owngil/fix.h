@@ -46,6 +46,11 @@ std::string tree_diff(const TreeFix& fix);
 // every file as it was. False with the reason.
 bool write_module(const std::string& root, const ModuleFix& module, std::string* error);
 
+// A write that was interrupted (the process killed) is finished when it had been committed, else
+// undone, so every module is wholly old or wholly new. Says what it did in `report`; false when a
+// file could not be put back.
+bool recover_interrupted_writes(const std::string& root, std::string* report);
+
 // `owngil fix --explain`: what each module's plan moves where, how every function gets the
 // state, what is generated, and every reason a module is refused, before any diff.
 std::string explain_text(const TreeFix& fix);
