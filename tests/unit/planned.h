@@ -23,3 +23,6 @@ owngil::RepairResult run_repair(const Planned& p, owngil::Repair repair);
 
 // The snippet with only that repair's edits applied.
 std::string applied(const Planned& p, const owngil::RepairResult& r);
+
+// A single-phase module with a global, a helper, module functions and a static type (planned.cpp).
+extern const char* const kTypedModule;

@@ -6,60 +6,9 @@
 
 using namespace owngil;
 
-namespace {
-
-// A single-phase module with a global, a helper, module functions, and a static type whose
-// methods and slots need the state.
-const char* kModule = R"(#include <Python.h>
-typedef struct { PyObject_HEAD long n; } BoxObject;
-static PyObject *Error;
-static PyObject *raise_error(const char *what) { PyErr_SetString(Error, what); return NULL; }
-static PyObject *fail(PyObject *module, PyObject *arg) { (void)module; (void)arg; return raise_error("fail"); }
-static PyObject *box_repr(PyObject *self) { (void)self; return raise_error("repr"); }
-static PyObject *box_grow(BoxObject *self, PyObject *args) {
-    long by;
-    if (!PyArg_ParseTuple(args, "l", &by)) return NULL;
-    if (by < 0) return raise_error("negative");
-    self->n += by;
-    return PyLong_FromLong(self->n);
-}
-static PyObject *box_peek(BoxObject *self, PyObject *Py_UNUSED(arg)) {
-    if (self->n < 0) return raise_error("peek");
-    return PyLong_FromLong(self->n);
-}
-static PyMethodDef box_methods[] = {
-    {"grow", (PyCFunction)box_grow, METH_VARARGS, NULL},
-    {"peek", (PyCFunction)box_peek, METH_NOARGS, NULL},
-    {NULL, NULL, 0, NULL},
-};
-static PyTypeObject BoxType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "m.Box",
-    .tp_basicsize = sizeof(BoxObject),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_new = PyType_GenericNew,
-    .tp_repr = box_repr,
-    .tp_methods = box_methods,
-};
-static PyMethodDef methods[] = {{"fail", fail, METH_O, NULL}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods, NULL, NULL, NULL, NULL};
-PyMODINIT_FUNC PyInit_m(void) {
-    if (PyType_Ready(&BoxType) < 0) return NULL;
-    PyObject *m = PyModule_Create(&d);
-    if (m == NULL) return NULL;
-    Error = PyErr_NewException("m.Error", NULL, NULL);
-    if (PyModule_AddObjectRef(m, "Error", Error) < 0 || PyModule_AddObjectRef(m, "Box", (PyObject *)&BoxType) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
-    return m;
-}
-)";
-
-}  // namespace
 
 TEST_CASE("plan: how each function reaches the state, and why", "[plan]") {
-  Planned p = planned(kModule);
+  Planned p = planned(kTypedModule);
   const PortPlan& plan = p.plan();
   REQUIRE(plan.refusals.empty());
   CHECK(plan.convert_init);
@@ -99,7 +48,7 @@ TEST_CASE("plan: how each function reaches the state, and why", "[plan]") {
 TEST_CASE("plan: --method-state defining-class gives every converting method its class", "[plan]") {
   FixOptions options;
   options.method_state = MethodState::DefiningClass;
-  Planned p = planned(kModule, options);
+  Planned p = planned(kTypedModule, options);
   REQUIRE(p.plan().refusals.empty());
   CHECK(p.plan().function("box_peek")->access == StateAccess::DefiningClass);
 }

@@ -10,58 +10,6 @@ namespace {
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// Single-phase, a global, a helper, a module function and a static type with a slot and methods.
-const char* kTyped = R"(#include <Python.h>
-typedef struct { PyObject_HEAD long n; } BoxObject;
-static PyObject *Error;
-static PyObject *raise_error(const char *what) { PyErr_SetString(Error, what); return NULL; }
-static PyObject *fail(PyObject *Py_UNUSED(module), PyObject *arg) { (void)arg; return raise_error("fail"); }
-static PyObject *box_repr(PyObject *self) { (void)self; return raise_error("repr"); }
-static void box_dealloc(PyObject *self) {
-    PyObject_Free(self);
-}
-static PyObject *box_grow(BoxObject *self, PyObject *args) {
-    long by;
-    if (!PyArg_ParseTuple(args, "l", &by)) return NULL;
-    if (by < 0) return raise_error("negative");
-    self->n += by;
-    return PyLong_FromLong(self->n);
-}
-static PyMethodDef box_methods[] = {
-    {"grow", (PyCFunction)box_grow, METH_VARARGS, NULL},
-    {NULL, NULL, 0, NULL},
-};
-static PyTypeObject BoxType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "m.Box",
-    .tp_basicsize = sizeof(BoxObject),
-    .tp_dealloc = box_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_new = PyType_GenericNew,
-    .tp_repr = box_repr,
-    .tp_methods = box_methods,
-};
-static PyObject *make_box(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(arg)) {
-    return (PyObject *)PyObject_New(BoxObject, &BoxType);
-}
-static PyMethodDef methods[] = {
-    {"fail", fail, METH_O, NULL},
-    {"make_box", make_box, METH_NOARGS, NULL},
-    {NULL, NULL, 0, NULL},
-};
-static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods, NULL, NULL, NULL, NULL};
-PyMODINIT_FUNC PyInit_m(void) {
-    if (PyType_Ready(&BoxType) < 0) return NULL;
-    PyObject *m = PyModule_Create(&d);
-    if (m == NULL) return NULL;
-    Error = PyErr_NewException("m.Error", NULL, NULL);
-    if (PyModule_AddObjectRef(m, "Error", Error) < 0) {
-        Py_DECREF(m);
-        return NULL;
-    }
-    return m;
-}
-)";
 
 // Multi-phase, without the interpreter slot, PyState_FindModule in a method and exec.
 const char* kMultiPhase = R"(#include <Python.h>
@@ -86,7 +34,7 @@ PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); }
 }  // namespace
 
 TEST_CASE("repair module-parameters: a Py_UNUSED module parameter that is now read gets its name", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   std::string out = applied(p, run_repair(p, repair_module_parameters));
   CHECK(has(out, "static PyObject *fail(PyObject *module, PyObject *arg)"));
   CHECK(has(out, "make_box(PyObject *module, PyObject *Py_UNUSED(arg))"));  // reads the state for the type
@@ -94,7 +42,7 @@ TEST_CASE("repair module-parameters: a Py_UNUSED module parameter that is now re
 }
 
 TEST_CASE("repair state-fetch: module functions from their module, slots from their type", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   RepairResult r = run_repair(p, repair_state_fetch);
   std::string out = applied(p, r);
   CHECK(has(out, "arg) {\n    m_state *st = get_m_state(module); (void)arg;"));
@@ -123,7 +71,7 @@ PyMODINIT_FUNC PyInit_m(void) { return PyModule_Create(&d); }
 }
 
 TEST_CASE("repair defining-class: a METH_METHOD entry point before the table, the row points to it", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   std::string out = applied(p, run_repair(p, repair_defining_class));
   CHECK(has(out, "static PyObject *box_grow_method(BoxObject *self, PyTypeObject *defining_class,\n"));
   CHECK(has(out, "owngil_unpack_varargs(\"Box.grow\", args, nargs, kwnames, &tuple, NULL)"));
@@ -133,7 +81,7 @@ TEST_CASE("repair defining-class: a METH_METHOD entry point before the table, th
 }
 
 TEST_CASE("repair compat-header: included after <Python.h>, added beside the file", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   RepairResult r = run_repair(p, repair_compat_header);
   CHECK(applied(p, r).rfind("#include <Python.h>\n#include \"owngil_compat.h\"\n", 0) == 0);
   REQUIRE(r.new_files.size() == 1);  // (the snippet's path is absolute: the header goes beside it)
@@ -142,7 +90,7 @@ TEST_CASE("repair compat-header: included after <Python.h>, added beside the fil
 }
 
 TEST_CASE("repair state-struct: the struct, its accessor, type helpers and GC hooks before first use", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   std::string out = applied(p, run_repair(p, repair_state_struct));
   size_t block = out.find("typedef struct {\n    PyObject *Error;\n    PyTypeObject *BoxType;\n} m_state;");
   REQUIRE(block != std::string::npos);
@@ -155,7 +103,7 @@ TEST_CASE("repair state-struct: the struct, its accessor, type helpers and GC ho
 }
 
 TEST_CASE("repair heap-types: spec in place of the static type, created in exec, type owned by instances", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   std::string out = applied(p, run_repair(p, repair_heap_types));
   CHECK_FALSE(has(out, "static PyTypeObject BoxType"));
   CHECK(has(out, "static PyType_Spec BoxType_spec = {"));
@@ -166,7 +114,7 @@ TEST_CASE("repair heap-types: spec in place of the static type, created in exec,
 }
 
 TEST_CASE("repair gc-allocation: a type that becomes GC-tracked allocates and frees GC objects", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   REQUIRE(p.plan().types.at(0).text.adds_gc);
   std::string out = applied(p, run_repair(p, repair_gc_allocation));
   CHECK(has(out, "PyObject_GC_New(BoxObject, &BoxType)"));
@@ -174,7 +122,7 @@ TEST_CASE("repair gc-allocation: a type that becomes GC-tracked allocates and fr
 }
 
 TEST_CASE("repair moved-globals: declarations go, every use reads the state", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   RepairResult r = run_repair(p, repair_moved_globals);
   std::string out = applied(p, r);
   CHECK_FALSE(has(out, "static PyObject *Error;"));
@@ -194,7 +142,7 @@ TEST_CASE("repair find-module: the module at hand for PyState_FindModule, no PyS
 }
 
 TEST_CASE("repair init-to-exec: PyInit's body becomes the exec function of a new slot table", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   std::string out = applied(p, run_repair(p, repair_init_to_exec));
   CHECK(has(out, "static int m_exec(PyObject *module);\n\nstatic PyModuleDef_Slot m_slots[] = {\n    {Py_mod_exec, m_exec},\n"));
   CHECK(has(out, "static int m_exec(PyObject *module) {\n    if (PyType_Ready(&BoxType) < 0) return -1;\n    PyObject *m = module;"));
@@ -214,7 +162,7 @@ TEST_CASE("repair interpreter-slots: a multi-phase table gains both slots, each 
 }
 
 TEST_CASE("repair def-fields: positional fields rewritten where written, added after the last", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   std::string out = applied(p, run_repair(p, repair_def_fields));
   CHECK(has(out, "{PyModuleDef_HEAD_INIT, \"m\", NULL, sizeof(m_state), methods, m_slots, m_traverse, m_clear, m_free}"));
   Planned multi = planned(kMultiPhase);
@@ -222,7 +170,7 @@ TEST_CASE("repair def-fields: positional fields rewritten where written, added a
 }
 
 TEST_CASE("the repairs together make the port that fix prints", "[repair]") {
-  Planned p = planned(kTyped);
+  Planned p = planned(kTypedModule);
   std::vector<Edit> all;
   for (const NamedRepair& r : kRepairs) {
     RepairResult one = run_repair(p, r.run);
