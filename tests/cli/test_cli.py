@@ -464,23 +464,33 @@ class Fix(TreeCase):
         old = {f: (template / f).read_bytes() for f in files}
         new = {f: (ported / f).read_bytes() for f in files}
         env = dict(os.environ, OWNGIL_TEST_WRITE_DELAY_US="20000")
-        start = time.monotonic()
-        subprocess.run([OWNGIL, "fix", "--no-config", "--write", str(ported)], env=env, capture_output=True)
-        whole_run = time.monotonic() - start  # analysis, then about 7 pauses of 20 ms
-        counts = {"old": 0, "new": 0, "committed": 0}
+        def timed_run(environment):
+            timed = self.tmp / "timed"
+            shutil.copytree(template, timed)
+            start = time.monotonic()
+            subprocess.run([OWNGIL, "fix", "--no-config", "--write", str(timed)], env=environment, capture_output=True)
+            shutil.rmtree(timed)
+            return time.monotonic() - start
+        analysis = timed_run(os.environ) * 0.9  # the write itself takes well under 10 %
+        whole_run = timed_run(env)  # analysis, then a pause before each of the write's steps
+        counts = {"old": 0, "pending": 0, "committed": 0, "new": 0}
         for i in range(kills):
             tree = self.tmp / f"kill{i}"
             shutil.copytree(template, tree)
             proc = subprocess.Popen([OWNGIL, "fix", "--no-config", "--write", str(tree)], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0, whole_run))
+            time.sleep(rng.uniform(analysis, whole_run))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             now = {f: (tree / f).read_bytes() for f in files}
             for f in files:
                 self.assertIn(now[f], (old[f], new[f]), f"kill {i}: {f} is neither old nor new")
             committed = any(p.name.startswith(".owngil-commit-") for p in tree.iterdir())
-            if committed:
+            pending = any(p.name.startswith(".owngil-pending-") for p in tree.iterdir())
+            if pending:
+                self.assertEqual(now, old, f"kill {i}: files changed before the commit")
+                counts["pending"] += 1
+            elif committed:
                 counts["committed"] += 1
             elif now == old:
                 counts["old"] += 1
@@ -493,6 +503,8 @@ class Fix(TreeCase):
             self.assertEqual([p.name for p in tree.rglob("*") if ".owngil-" in p.name], [])
             shutil.rmtree(tree)
         print(f"\n{kills} kills: {counts}", flush=True)
+        self.assertGreater(counts["new"] + counts["committed"], 0, "no kill landed after the commit")
+        self.assertGreater(counts["pending"], 0, "no kill landed before the commit")
 
     def test_check_verdict_agrees_with_fix(self):
         case = self.copy_case("refuse_callback")  # every finding is fixable, but fix must refuse
