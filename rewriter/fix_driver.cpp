@@ -20,6 +20,43 @@ std::string read_whole(const std::string& path) {
   return s.str();
 }
 
+enum class LineEnding { LF, CRLF, CR };
+
+// The line ending most lines of the file use.
+LineEnding line_ending(const std::string& text) {
+  size_t crlf = 0, lf = 0, cr = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++crlf, ++i;
+    else if (text[i] == '\n') ++lf;
+    else if (text[i] == '\r') ++cr;
+  }
+  return cr > crlf + lf ? LineEnding::CR : crlf > lf ? LineEnding::CRLF : LineEnding::LF;
+}
+
+// New code takes the file's line endings (the repairs write `\n`, and copy source text that may
+// hold `\r\n`). Files whose lines end in a bare CR are refused: the repairs place code by lines.
+void match_line_endings(const SourceReader& read, ModulePlan& plan) {
+  std::map<std::string, LineEnding> endings;
+  for (Edit& e : plan.edits) {
+    auto it = endings.find(e.file);
+    if (it == endings.end()) it = endings.emplace(e.file, line_ending(read(e.file))).first;
+    if (it->second == LineEnding::LF) continue;
+    if (it->second == LineEnding::CR) {
+      plan.refusals.push_back({{e.file, 0, 0}, "its lines end in a bare CR (old Mac style): convert it to LF or CRLF first"});
+      endings[e.file] = LineEnding::LF;  // (once per file)
+      continue;
+    }
+    std::string text;
+    for (size_t i = 0; i < e.text.size(); ++i) {
+      if (e.text[i] == '\r' && i + 1 < e.text.size() && e.text[i + 1] == '\n') continue;  // written below
+      if (e.text[i] == '\n') text += '\r';
+      text += e.text[i];
+    }
+    e.text = std::move(text);
+  }
+  if (!plan.refusals.empty()) plan.edits.clear();
+}
+
 // Runs the repairs on a plan that has no refusal and merges what they return.
 ModulePlan repair(const Model& model, const PortPlan& port, const SourceReader& read) {
   ModulePlan out;
@@ -52,6 +89,7 @@ ModulePlan repair(const Model& model, const PortPlan& port, const SourceReader& 
   if (!port.found.count("OG101")) out.repaired.erase("OG101");
   drop_redundant_edits(out.edits);
   take_blank_line_after_removed_runs(out.edits, text);
+  match_line_endings(read, out);
   return out;
 }
 

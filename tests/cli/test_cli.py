@@ -506,6 +506,28 @@ class Fix(TreeCase):
         self.assertGreater(counts["new"] + counts["committed"], 0, "no kill landed after the commit")
         self.assertGreater(counts["pending"], 0, "no kill landed before the commit")
 
+    def test_crlf_file_keeps_its_line_endings(self):
+        case = self.copy_case("static_types")
+        source = case / "stypes.c"
+        source.write_bytes(source.read_bytes().replace(b"\n", b"\r\n"))
+        r = run("fix", "--no-config", "--write", case)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ported = source.read_bytes()
+        self.assertIn(b"static int stypes_exec(PyObject *module)", ported)
+        self.assertEqual(ported.count(b"\n"), ported.count(b"\r\n"))  # no bare LF
+        self.assertNotIn(b"\r\r", ported)
+        self.assertEqual(run("fix", "--no-config", case).stdout, "")
+
+    def test_bare_cr_file_is_refused_untouched(self):
+        case = self.copy_case("single_phase_plain")
+        source = case / "plain.c"
+        source.write_bytes(source.read_bytes().replace(b"\n", b"\r"))
+        before = source.read_bytes()
+        r = run("fix", "--no-config", "--write", case)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("bare CR", r.stderr)
+        self.assertEqual(source.read_bytes(), before)
+
     def test_check_verdict_agrees_with_fix(self):
         case = self.copy_case("refuse_callback")  # every finding is fixable, but fix must refuse
         r = run("check", "--no-config", "--format", "json", case)
