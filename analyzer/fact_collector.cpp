@@ -369,6 +369,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         if (proto.getLParenLoc().isValid() && !proto.getLParenLoc().isMacroID())
           p.params_begin = where_.offset(proto.getLParenLoc()) + 1;
     p.has_params = !fd->param_empty();
+    p.decl = where_.range(fd->getSourceRange(), /*with_semicolon=*/true);
     p.void_params = fd->param_empty() && fd->hasWrittenPrototype() && !ctx_.getLangOpts().CPlusPlus;
     facts_.prototypes.push_back(std::move(p));
   }

@@ -66,6 +66,7 @@ PortPlan Planner::run(const std::vector<Finding>& findings, const std::set<std::
   for (const Finding& f : findings)
     if (f.module == module_.name || (f.module.empty() && module_.files.count(f.loc.file))) mine.push_back(&f);
   for (const Finding* f : mine) refuse_unless_repairable(*f, rules);
+  refuse_what_did_not_compile();
   if (!plan_.refusals.empty()) return plan_;
   plan_.init = model_.init_for(module_);
   plan_.def = plan_.init ? model_.module_def(plan_.init->def) : nullptr;
@@ -102,6 +103,23 @@ void Planner::refuse_unless_repairable(const Finding& f, const std::set<std::str
   if (!kImplemented.count(f.rule)) return refuse(f.loc, f.rule + " is not repaired automatically yet: " + f.message);
   if (!rules.empty() && !rules.count(f.rule) && f.rule != "OG002")
     return refuse(f.loc, f.rule + " is left by --rules, and the port needs it repaired too");
+}
+
+// Code the compiler rejected is missing from the model (a global used there, a type, a call):
+// a port made from the rest would not be complete.
+void Planner::refuse_what_did_not_compile() {
+  for (const TranslationUnit& tu : model_.units) {
+    bool ours = std::any_of(tu.user_files.begin(), tu.user_files.end(), [&](const std::string& f) { return module_.files.count(f); });
+    if (!ours || (tu.errors.empty() && !tu.failed)) continue;
+    if (tu.errors.empty()) {
+      refuse({tu.main_file, 0, 0}, tu.main_file + " could not be analysed: fix it so that it compiles, then run fix again");
+      continue;
+    }
+    const ParseError& first = tu.errors.front();
+    refuse(first.loc, tu.main_file + " does not compile (" + first.message +
+                          (tu.errors.size() > 1 ? ", and " + std::to_string(tu.errors.size() - 1) + " more errors" : "") +
+                          "): fix cannot see what the compiler rejected; make it compile with these flags first");
+  }
 }
 
 const std::string& Planner::text(const std::string& file) {
@@ -161,6 +179,14 @@ void Planner::plan_init() {
   if (def.loc.file != init.loc.file) refuse(def.loc, "the PyModuleDef is in another file than " + init.name);
   if (plan_.refusals.size() != before) return;
   plan_.convert_init = true;
+  // A helper PyInit forwarded to becomes the exec function, with another name and type: its
+  // prototypes would declare a function nothing defines (a -Wunused-function warning at best).
+  if (init.builder != init.name)
+    for (const Prototype& p : model_.prototypes)
+      if (p.function == init.builder && module_.files.count(p.file)) {
+        if (!p.decl.valid()) refuse({p.file, 0, 0}, "the prototype of '" + p.function + "' is written by a macro");
+        else plan_.stale_prototypes.push_back(&p);
+      }
   plan_.exec = fresh_name(module_.name + "_exec");
   plan_.slots = fresh_name(module_.name + "_slots");
   plan_.def_fields.push_back({"m_slots", plan_.slots, "OG001"});

@@ -54,6 +54,9 @@ struct MovedGlobal {
   std::string declaration;   // the member's declaration (`PyObject *x[3]`)
   bool holds_objects = false;  // m_traverse visits it, m_clear releases it
   std::string repairs;       // the rule it repairs: OG101, OG102, OG103
+  // `Py_DECREF(g)` / `Py_XDECREF(g)`: after the port the state still holds the pointer, which its
+  // m_clear would release again (a failed exec frees the state): these become `Py_CLEAR(st->g)`.
+  std::vector<const GlobalUse*> releases;
 };
 
 // `PyType_Ready(&T)` (or PyStructSequence_InitType2) that becomes the creation of the heap type.
@@ -72,6 +75,16 @@ struct ConvertedType {
   const Function* readier = nullptr;      // the function that readies it (PyType_Ready)
   bool placed_before_readier = false;     // the spec goes right before that function
   std::vector<TypeCreation> creations;
+  std::vector<SourceRange> dropped;       // `Py_SET_TYPE(&T, &PyType_Type);`: the spec's creation does it
+  // The heap-type duties: the function that must visit the type (tp_traverse) and the one that
+  // must release it (tp_dealloc), or null where the function does already, or delegates to
+  // another converted type's function that will (a subtype's dealloc calling its base's):
+  // exactly once per instance, on every path.
+  const Function* visit_in = nullptr;
+  const Function* release_in = nullptr;
+  // A delegating dealloc of a type that becomes GC-tracked still stops tracking the object before
+  // it tears it down (the GC must never see an object whose count reached 0).
+  const Function* untrack_in = nullptr;
 };
 
 // A PyModuleDef field to set (rewritten where written, added after the last one otherwise).
@@ -104,6 +117,7 @@ struct PortPlan {
 
   // What changes.
   bool convert_init = false;       // OG001: PyInit becomes the exec function
+  std::vector<const Prototype*> stale_prototypes;  // of a helper that became the exec function: removed
   bool declare_support = false;    // OG002 on a multi-phase module: the slot table gains the slots
   std::vector<ModuleLookup> module_lookups;  // OG302
   std::vector<MovedGlobal> globals;    // in the model's order

@@ -73,9 +73,11 @@ void Planner::plan_state(const std::vector<const Global*>& globals) {
   plan_.init_needs_state = needs.count(plan_.init->builder) > 0;
   for (const Global* g : globals)
     plan_.globals.push_back({g, is_type(*g), member_name(*g), member_declaration(*g, member_name(*g)),
-                             g->kind == GlobalKind::ObjectPointer || is_type(*g), repaired_rule(*g)});
+                             g->kind == GlobalKind::ObjectPointer || is_type(*g), repaired_rule(*g),
+                             g->kind == GlobalKind::ObjectPointer ? releases_of(*g) : std::vector<const GlobalUse*>{}});
   place_state_struct(needs, files);
   plan_type_helpers();
+  plan_type_duties();
   plan_hooks();
   for (ConvertedType& t : plan_.types) check_type_uses(t);
 }
@@ -417,6 +419,19 @@ bool Planner::place_in_shared_header(const std::set<std::string>& files, const s
       return false;
     }
   return true;
+}
+
+// The uses that release the global's object, spelled `Py_DECREF(g)` or `Py_XDECREF(g)`.
+std::vector<const GlobalUse*> Planner::releases_of(const Global& g) {
+  std::vector<const GlobalUse*> out;
+  for (const GlobalUse& u : g.uses) {
+    if ((u.in_macro_call != "Py_DECREF" && u.in_macro_call != "Py_XDECREF") || !u.macro_call_range.valid()) continue;
+    const SourceRange& r = u.macro_call_range;
+    std::string spelled = text(r.file).substr(r.begin, r.end - r.begin);
+    std::vector<std::string> args = macro_arguments(spelled);
+    if (spelled.rfind(u.in_macro_call, 0) == 0 && args.size() == 1 && args[0] == g.name) out.push_back(&u);
+  }
+  return out;
 }
 
 // Object members need m_traverse/m_clear/m_free; the struct's size goes into m_size.

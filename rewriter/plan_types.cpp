@@ -202,6 +202,10 @@ void Planner::check_type_uses(ConvertedType& t) {
       continue;
     }
     if (t.folded.count(&u)) continue;  // now in the spec
+    if (u.kind == UseKind::AddressOf && (u.passed_to == "Py_SET_TYPE" || u.in_macro_call == "Py_SET_TYPE")) {
+      plan_metatype_statement(t, u);
+      continue;
+    }
     if (u.kind != UseKind::AddressOf && plan_.execs.count(u.function)) {
       refuse(u.loc, "'" + g.name + "' is read in '" + u.function + "', where its heap type may not exist yet: port this use by hand");
       continue;
@@ -209,6 +213,25 @@ void Planner::check_type_uses(ConvertedType& t) {
     const SourceRange& address = u.macro.empty() ? u.address_range : u.address_spelling;
     if (u.kind == UseKind::AddressOf && !address.valid()) refuse(u.loc, "this use of '&" + g.name + "' is written by a macro");
   }
+}
+
+// `Py_SET_TYPE(&T, &PyType_Type);` (static types had to be given their metatype before
+// PyType_Ready in old code): a heap type is created with it, and the statement would set the type
+// of the state's still-NULL pointer, so it goes. Another metatype needs PyType_FromMetaclass.
+void Planner::plan_metatype_statement(ConvertedType& t, const GlobalUse& u) {
+  const SourceRange& call = u.macro_call_range;
+  std::string spelled = call.valid() ? text(call.file).substr(call.begin, call.end - call.begin) : "";
+  std::vector<std::string> args = macro_arguments(spelled);
+  if (spelled.rfind("Py_SET_TYPE", 0) != 0 || args.size() != 2 || args[0] != "&" + t.global->name)
+    return refuse(u.loc, "cannot read this Py_SET_TYPE call on '" + t.global->name + "': remove it by hand");
+  if (args[1] != "&PyType_Type")
+    return refuse(u.loc, "'" + t.global->name + "' gets the metatype " + args[1] +
+                             ": create the heap type with PyType_FromMetaclass by hand");
+  const std::string& src = text(call.file);
+  size_t end = src.find_first_not_of(" \t", call.end);
+  if (end == std::string::npos || src[end] != ';')
+    return refuse(u.loc, "this Py_SET_TYPE call on '" + t.global->name + "' is not a statement of its own: remove it by hand");
+  t.dropped.push_back({call.file, call.begin, static_cast<unsigned>(end + 1)});
 }
 
 // What the struct's type helpers need: the PyModuleDef named before its definition, the names
@@ -230,6 +253,49 @@ void Planner::plan_type_helpers() {
   auto including = [&](const std::string& file) { return plan_.single_unit_main.empty() ? file : plan_.single_unit_main; };
   for (const ConvertedType& t : plan_.types) plan_.compat_files.insert(including(t.global->loc.file));
   plan_.compat_files.insert(including(plan_.struct_file));
+}
+
+}  // namespace owngil
+
+namespace owngil {
+namespace {
+
+bool calls_one_of(const Function& f, const std::set<std::string>& names) {
+  return std::any_of(f.calls.begin(), f.calls.end(),
+                     [&](const Call& c) { return c.callee != f.name && names.count(c.callee); });
+}
+
+}  // namespace
+
+// Which function visits and which releases each converted type's reference from its instances.
+// A dealloc (or traverse) that calls another converted type's dealloc (traverse) hands the
+// instance to it, and that one does the duty: adding it to both would release (visit) the type
+// twice per instance. Several types sharing one function get it once.
+void Planner::plan_type_duties() {
+  std::set<std::string> deallocs, traverses;
+  for (const ConvertedType& t : plan_.types) {
+    if (!t.text.dealloc.empty()) deallocs.insert(t.text.dealloc);
+    if (!t.text.traverse.empty()) traverses.insert(t.text.traverse);
+  }
+  std::set<std::string> given;  // function keys that already have their duty
+  static const std::set<std::string> frees = {"PyObject_Free", "PyObject_Del", "PyObject_GC_Del"};
+  for (ConvertedType& t : plan_.types) {
+    const std::string& file = t.type->loc.file;
+    if (const Function* f = t.text.traverse.empty() ? nullptr : model_.function(t.text.traverse, file);
+        f && !f->visits_type && !calls_one_of(*f, traverses) && given.insert(f->key()).second)
+      t.visit_in = f;
+    const Function* f = t.text.dealloc.empty() ? nullptr : model_.function(t.text.dealloc, file);
+    if (!f || f->releases_type) continue;
+    if (calls_one_of(*f, deallocs)) {
+      if (calls_one_of(*f, frees))
+        refuse(f->loc, "'" + f->name + "' both frees the object and calls another type's dealloc: release the heap "
+                       "type (Py_DECREF(Py_TYPE(self))) exactly once by hand");
+      else if (t.text.adds_gc && given.insert(f->key()).second)
+        t.untrack_in = f;
+      continue;
+    }
+    if (given.insert(f->key()).second) t.release_in = f;
+  }
 }
 
 }  // namespace owngil

@@ -16,6 +16,7 @@ class Planner {
   // plan.cpp
   void refuse(const SourceLoc& loc, std::string reason);
   void refuse_unless_repairable(const Finding& f, const std::set<std::string>& rules);
+  void refuse_what_did_not_compile();
   const std::string& text(const std::string& file);
   bool name_taken(const std::string& n) const;
   std::string fresh_name(const std::string& wanted) const;
@@ -51,6 +52,7 @@ class Planner {
   bool place_in_single_unit(const std::set<std::string>& needs, const std::set<std::string>& files);
   bool place_in_shared_header(const std::set<std::string>& files, const std::set<std::string>& receivers);
   void plan_hooks();
+  std::vector<const GlobalUse*> releases_of(const Global& g);
   std::string replaceable_free(const std::vector<const Global*>& globals) const;
 
   // plan_types.cpp
@@ -63,6 +65,8 @@ class Planner {
   bool defining_class_row(FunctionPlan& fp) const;
   void check_type_uses(ConvertedType& t);
   void plan_type_helpers();
+  void plan_type_duties();
+  void plan_metatype_statement(ConvertedType& t, const GlobalUse& u);
 
   const Model& model_;
   const Module& module_;

@@ -69,16 +69,14 @@ void release_type_in_dealloc(const RepairContext& ctx, const Function& f, bool a
     out.insert(f.range.file, static_cast<unsigned>(close), " Py_DECREF(" + tp + "); ", "OG201");
 }
 
-// Several types may share a traverse or dealloc function: each is adjusted once.
-void adjust_for_heap_type(const RepairContext& ctx, const ConvertedType& t, std::set<std::string>* adjusted,
-                          RepairResult& out) {
-  const HeapTypeText& h = t.text;
+// The type's traverse visits the type and its dealloc releases it, where the plan says.
+void adjust_for_heap_type(const RepairContext& ctx, const ConvertedType& t, RepairResult& out) {
   FileStyle st = style_of(t.type->loc.file, ctx.text(t.type->loc.file));
-  if (const Function* f = h.traverse.empty() ? nullptr : ctx.model.function(h.traverse, t.type->loc.file);
-      f && !f->visits_type && adjusted->insert(f->key()).second)
-    visit_type_in_traverse(*f, st, out);
-  const Function* f = h.dealloc.empty() ? nullptr : ctx.model.function(h.dealloc, t.type->loc.file);
-  if (f && !f->releases_type && adjusted->insert(f->key()).second) release_type_in_dealloc(ctx, *f, h.adds_gc, st, out);
+  if (t.visit_in) visit_type_in_traverse(*t.visit_in, st, out);
+  if (t.release_in) release_type_in_dealloc(ctx, *t.release_in, t.text.adds_gc, st, out);
+  if (t.untrack_in && !t.untrack_in->params.empty() && t.untrack_in->body_begin)
+    out.insert(t.untrack_in->range.file, t.untrack_in->body_begin,
+               "\n" + st.indent + "PyObject_GC_UnTrack(" + t.untrack_in->params[0].name + ");", "OG201");
 }
 
 // `PyType_Ready(&T)` -> `create_type(module, &T_spec, base, &st->T)`; for a struct sequence
@@ -106,8 +104,10 @@ void rewrite_uses(const RepairContext& ctx, const ConvertedType& t, RepairResult
   const Global& g = *t.global;
   const std::string& var = ctx.plan.var;
   for (const TypeCreation& c : t.creations) create_type(ctx, t, c, out);
+  for (const SourceRange& r : t.dropped) out.remove(ctx.text(r.file), r);
   for (const GlobalUse& u : g.uses) {
     if (u.function.empty() || u.passed_to == "PyType_Ready" || u.passed_to == "PyStructSequence_InitType2") continue;
+    if (u.kind == UseKind::AddressOf && (u.passed_to == "Py_SET_TYPE" || u.in_macro_call == "Py_SET_TYPE")) continue;
     if (t.folded.count(&u)) {  // now in the spec
       out.remove(ctx.text(u.field_statement.file), u.field_statement);
       continue;
@@ -123,7 +123,7 @@ void rewrite_uses(const RepairContext& ctx, const ConvertedType& t, RepairResult
 }  // namespace
 
 void repair_heap_types(const RepairContext& ctx, RepairResult& out) {
-  std::set<std::string> removed_tables, adjusted;
+  std::set<std::string> removed_tables;
   for (const ConvertedType& t : ctx.plan.types) {
     const Global& g = *t.global;
     if (!t.text.spec.empty()) {
@@ -132,7 +132,7 @@ void repair_heap_types(const RepairContext& ctx, RepairResult& out) {
         for (const Global& sub : ctx.model.globals)
           if (sub.name == table && sub.loc.file == g.loc.file && sub.decl.valid() && removed_tables.insert(table).second)
             out.remove(ctx.text(sub.decl.file), sub.decl);
-      adjust_for_heap_type(ctx, t, &adjusted, out);
+      adjust_for_heap_type(ctx, t, out);
       add_offset_members(ctx, t.text, out);
     } else {
       out.remove(ctx.text(g.decl.file), g.decl);

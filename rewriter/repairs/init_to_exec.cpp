@@ -50,6 +50,7 @@ void repair_init_to_exec(const RepairContext& ctx, RepairResult& out) {
   for (const InitReturn& r : init.returns)
     out.edit(r.range.file, r.range.begin, r.range.end, r.kind == InitReturnKind::Null ? "return -1;" : "return 0;");
   for (const SourceRange& release : init.module_releases) out.remove(ctx.text(release.file), release);
+  for (const Prototype* p : plan.stale_prototypes) out.remove(ctx.text(p->decl.file), p->decl);
 
   // The new PyInit, after the exec function, in the same brace style.
   bool brace_own_line = head.find('\n', keep) != std::string::npos;

@@ -528,6 +528,16 @@ class Fix(TreeCase):
         self.assertIn("bare CR", r.stderr)
         self.assertEqual(source.read_bytes(), before)
 
+    def test_module_that_does_not_compile_is_refused(self):
+        case = self.copy_case("single_phase_globals")
+        source = case / "spglobals.c"
+        text = source.read_text()
+        source.write_text(text.replace("return m;", "(void)undeclared_name;\n    return m;", 1))
+        r = run("fix", "--no-config", case)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("does not compile (use of undeclared identifier 'undeclared_name')", r.stderr)
+        self.assertEqual(r.stdout, "")
+
     def test_check_verdict_agrees_with_fix(self):
         case = self.copy_case("refuse_callback")  # every finding is fixable, but fix must refuse
         r = run("check", "--no-config", "--format", "json", case)

@@ -147,6 +147,7 @@ struct Prototype {
   unsigned params_begin = 0;  // just after `(`; 0 when written by a macro
   bool void_params = false;
   bool has_params = false;
+  SourceRange decl;  // the whole declaration with its `;`
 };
 
 // A function whose address is taken (stored in a table, passed as a callback, ...).
