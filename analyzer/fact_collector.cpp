@@ -531,6 +531,9 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     const Expr* rhs = nullptr;
     use.kind = use_kind(dre, &rhs);
     if (rhs) use.assigned_from = called_name(rhs);
+    if (const auto* var = rhs ? dyn_cast<DeclRefExpr>(strip(rhs)) : nullptr)
+      if (const auto* vd = dyn_cast<VarDecl>(var->getDecl()); vd && !vd->hasGlobalStorage())
+        use.assigned_variable = vd->getNameAsString();
     if (use.kind == UseKind::AddressOf) use.passed_to = enclosing_callee();
     // `Py_CLEAR(g)`, `Py_SETREF(g, v)`: the macro takes the address for its own statement and keeps
     // it nowhere; count the macro as where the address goes.

@@ -57,6 +57,9 @@ struct MovedGlobal {
   // `Py_DECREF(g)` / `Py_XDECREF(g)`: after the port the state still holds the pointer, which its
   // m_clear would release again (a failed exec frees the state): these become `Py_CLEAR(st->g)`.
   std::vector<const GlobalUse*> releases;
+  // `PyModule_AddObject(m, "X", g)` with no increment of g before it in the function steals the
+  // global's own reference, which the state would then release once more: PyModule_AddObjectRef.
+  std::vector<const Call*> stolen_by;
 };
 
 // `PyType_Ready(&T)` (or PyStructSequence_InitType2) that becomes the creation of the heap type.
@@ -146,6 +149,7 @@ struct PortPlan {
   bool declare_def_ahead = false;  // the struct's helpers name the PyModuleDef before its definition
   std::string single_unit_main;    // the main file when the state spans headers of one unit
   std::set<std::string> compat_files;  // files that include owngil_compat.h after <Python.h>
+  std::string compat_rule = "OG201";   // the rule that needs it (static types, or OG101's PyModule_AddObjectRef)
 
   const FunctionPlan* function(const std::string& name) const;
   const std::string& helper(const std::string& kind) const;

@@ -74,7 +74,11 @@ void Planner::plan_state(const std::vector<const Global*>& globals) {
   for (const Global* g : globals)
     plan_.globals.push_back({g, is_type(*g), member_name(*g), member_declaration(*g, member_name(*g)),
                              g->kind == GlobalKind::ObjectPointer || is_type(*g), repaired_rule(*g),
-                             g->kind == GlobalKind::ObjectPointer ? releases_of(*g) : std::vector<const GlobalUse*>{}});
+                             g->kind == GlobalKind::ObjectPointer ? releases_of(*g) : std::vector<const GlobalUse*>{},
+                             g->kind == GlobalKind::ObjectPointer ? stolen_references(*g) : std::vector<const Call*>{}});
+  for (const MovedGlobal& m : plan_.globals)
+    for (const Call* c : m.stolen_by) plan_.compat_files.insert(c->range.file);  // for 3.9
+  if (!plan_.compat_files.empty()) plan_.compat_rule = "OG101";  // (types, planned below, need it too)
   place_state_struct(needs, files);
   plan_type_helpers();
   plan_type_duties();
@@ -93,6 +97,10 @@ void Planner::check_global(const Global& g, const std::vector<const Global*>& gl
   } else if (!g.zero_initialized) {
     return refuse(g.loc, "'" + g.name + "' has a non-zero initializer: module state starts zeroed");
   }
+  if (const GlobalUse* w = holds_the_module(g))
+    return refuse(w->loc, "'" + g.name + "' holds the module object itself, a pointer the module owns: in the state "
+                          "its hooks would release it once more; use the module at hand instead (the module "
+                          "argument of methods and exec, PyType_GetModuleByDef in a type's functions)");
   if (!g.decl.valid()) return refuse(g.loc, "the declaration of '" + g.name + "' is written by a macro");
   if (g.type.find('(') != std::string::npos) return refuse(g.loc, "'" + g.name + "' has a function type");
   files->insert(g.loc.file);
@@ -129,6 +137,23 @@ void Planner::check_global(const Global& g, const std::vector<const Global*>& gl
     if (direct->insert(u.function).second) reached_through_[u.function] = "uses '" + g.name + "'";
     files->insert(u.loc.file);
   }
+}
+
+// A write that stores the module being built (`g = m;` of init's module, `g = module;` in an exec
+// function, `g = PyModule_Create(...)`); null when there is none.
+const GlobalUse* Planner::holds_the_module(const Global& g) const {
+  static const std::set<std::string> creators = {"PyModule_Create", "PyModule_Create2", "PyModule_FromDefAndSpec",
+                                                 "PyModule_FromDefAndSpec2"};
+  for (const GlobalUse& u : g.uses) {
+    if (u.kind != UseKind::Write) continue;
+    if (creators.count(u.assigned_from)) return &u;
+    if (u.assigned_variable.empty() || !plan_.execs.count(u.function)) continue;
+    const Function* f = module_function(u.function);
+    bool module_param = f && !f->params.empty() && f->params[0].name == u.assigned_variable;
+    bool init_module = u.function == plan_.init->builder && u.assigned_variable == plan_.init->module_variable;
+    if (module_param || init_module) return &u;
+  }
+  return nullptr;
 }
 
 // A use in a macro body is rewritten in the macro's definition. That is right only when the
@@ -421,15 +446,49 @@ bool Planner::place_in_shared_header(const std::set<std::string>& files, const s
   return true;
 }
 
-// The uses that release the global's object, spelled `Py_DECREF(g)` or `Py_XDECREF(g)`.
+// Whether `u` is the whole argument of a call of one of `macros`: `Py_DECREF(g)`.
+bool Planner::sole_macro_argument(const GlobalUse& u, const Global& g, const std::set<std::string>& macros) {
+  if (!macros.count(u.in_macro_call) || !u.macro_call_range.valid()) return false;
+  const SourceRange& r = u.macro_call_range;
+  std::string spelled = text(r.file).substr(r.begin, r.end - r.begin);
+  std::vector<std::string> args = macro_arguments(spelled);
+  return spelled.rfind(u.in_macro_call, 0) == 0 && args.size() == 1 && args[0] == g.name;
+}
+
+// The uses that release the reference the global owns, spelled `Py_DECREF(g)` or `Py_XDECREF(g)`.
+// A release that follows an increment of the same global in the same function balances that
+// increment (`Py_INCREF(g); if (PyModule_AddObject(m, "g", g) < 0) Py_DECREF(g);`): it stays.
 std::vector<const GlobalUse*> Planner::releases_of(const Global& g) {
+  static const std::set<std::string> releases = {"Py_DECREF", "Py_XDECREF"}, increments = {"Py_INCREF", "Py_XINCREF"};
   std::vector<const GlobalUse*> out;
   for (const GlobalUse& u : g.uses) {
-    if ((u.in_macro_call != "Py_DECREF" && u.in_macro_call != "Py_XDECREF") || !u.macro_call_range.valid()) continue;
-    const SourceRange& r = u.macro_call_range;
-    std::string spelled = text(r.file).substr(r.begin, r.end - r.begin);
-    std::vector<std::string> args = macro_arguments(spelled);
-    if (spelled.rfind(u.in_macro_call, 0) == 0 && args.size() == 1 && args[0] == g.name) out.push_back(&u);
+    if (!sole_macro_argument(u, g, releases)) continue;
+    bool balances = std::any_of(g.uses.begin(), g.uses.end(), [&](const GlobalUse& inc) {
+      return inc.function == u.function && inc.range.file == u.range.file && inc.range.begin < u.range.begin &&
+             sole_macro_argument(inc, g, increments);
+    });
+    if (!balances) out.push_back(&u);
+  }
+  return out;
+}
+
+// The PyModule_AddObject calls that steal the reference the global owns.
+std::vector<const Call*> Planner::stolen_references(const Global& g) {
+  static const std::set<std::string> increments = {"Py_INCREF", "Py_XINCREF"};
+  std::vector<const Call*> out;
+  for (const GlobalUse& u : g.uses) {
+    const Function* f = u.kind == UseKind::Read && u.macro.empty() ? module_function(u.function) : nullptr;
+    if (!f) continue;
+    for (const Call& c : f->calls) {
+      if (c.callee != "PyModule_AddObject" || !c.range.valid() || c.range.file != u.range.file ||
+          c.range.begin > u.range.begin || u.range.end > c.range.end)
+        continue;
+      bool incremented = std::any_of(g.uses.begin(), g.uses.end(), [&](const GlobalUse& inc) {
+        return inc.function == u.function && inc.range.file == u.range.file && inc.range.begin < c.range.begin &&
+               sole_macro_argument(inc, g, increments);
+      });
+      if (!incremented && std::find(out.begin(), out.end(), &c) == out.end()) out.push_back(&c);
+    }
   }
   return out;
 }

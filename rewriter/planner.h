@@ -38,6 +38,7 @@ class Planner {
   void plan_state(const std::vector<const Global*>& globals);
   void check_global(const Global& g, const std::vector<const Global*>& globals, std::set<std::string>* direct,
                     std::set<std::string>* files);
+  const GlobalUse* holds_the_module(const Global& g) const;
   bool macro_body_rewritable(const GlobalUse& u, const Global& g);
   std::string used_in_initializer(const Global& g, const GlobalUse& u) const;
   bool inside_converted_type(const GlobalUse& u) const;
@@ -53,6 +54,8 @@ class Planner {
   bool place_in_shared_header(const std::set<std::string>& files, const std::set<std::string>& receivers);
   void plan_hooks();
   std::vector<const GlobalUse*> releases_of(const Global& g);
+  std::vector<const Call*> stolen_references(const Global& g);
+  bool sole_macro_argument(const GlobalUse& u, const Global& g, const std::set<std::string>& macros);
   std::string replaceable_free(const std::vector<const Global*>& globals) const;
 
   // plan_types.cpp

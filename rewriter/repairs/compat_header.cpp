@@ -35,7 +35,7 @@ void repair_compat_header(const RepairContext& ctx, RepairResult& out) {
       out.refuse({file, 1, 1}, "cannot find where " + file + " includes <Python.h>, to include owngil_compat.h after it");
       continue;
     }
-    out.insert(file, static_cast<unsigned>(at), "#include \"owngil_compat.h\"\n", "OG201");
+    out.insert(file, static_cast<unsigned>(at), "#include \"owngil_compat.h\"\n", ctx.plan.compat_rule);
   }
 }
 

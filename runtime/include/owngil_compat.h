@@ -7,7 +7,7 @@
 #ifndef OWNGIL_COMPAT_H
 #define OWNGIL_COMPAT_H
 
-#define OWNGIL_COMPAT_VERSION 2
+#define OWNGIL_COMPAT_VERSION 3
 
 #ifndef Py_PYTHON_H
 #error "include <Python.h> before owngil_compat.h"
@@ -48,6 +48,21 @@ static inline PyObject *owngil_Py_NewRef(PyObject *obj)
     return obj;
 }
 #define Py_NewRef(obj) owngil_Py_NewRef((PyObject *)(obj))
+#endif
+
+/* 3.10: fix writes PyModule_AddObjectRef where PyModule_AddObject stole the only reference of an
+ * object the module state now owns too. */
+#if PY_VERSION_HEX < 0x030A0000
+static inline int owngil_PyModule_AddObjectRef(PyObject *module, const char *name, PyObject *value)
+{
+    Py_XINCREF(value);
+    if (PyModule_AddObject(module, name, value) < 0) {
+        Py_XDECREF(value);
+        return -1;
+    }
+    return 0;
+}
+#define PyModule_AddObjectRef owngil_PyModule_AddObjectRef
 #endif
 
 /* Methods that fix rewrote to METH_METHOD | METH_FASTCALL | METH_KEYWORDS, to receive the class

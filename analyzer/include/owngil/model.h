@@ -49,6 +49,7 @@ struct GlobalUse {
   SourceRange spelling;       // for a use in a macro body: the name in the macro's definition
   SourceRange address_spelling;  // ... and `&name` there, when the body takes its address
   std::string assigned_from;  // for writes: the function called on the right-hand side, if any
+  std::string assigned_variable;  // ... or the local variable or parameter assigned (`g = m;`)
   std::string passed_to;      // when its address (or decayed array) is a call argument: the callee
   SourceRange range;          // the name as written (for the rewriter)
   SourceRange address_range;  // for `&name`: the whole `&name` as written

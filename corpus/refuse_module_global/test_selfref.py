@@ -1,0 +1,13 @@
+import unittest
+
+import selfref
+
+
+class SelfRefTest(unittest.TestCase):
+    def test_whoami(self):
+        self.assertIs(selfref.whoami(), selfref)
+        self.assertEqual(selfref.ANSWER, 42)
+
+
+if __name__ == "__main__":
+    unittest.main()
