@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <clang/Basic/Diagnostic.h>
+#include <clang/Basic/Stack.h>
 #include <clang/Basic/FileManager.h>
 #include <clang/Basic/SourceManager.h>
 #include <clang/Frontend/FrontendActions.h>
@@ -18,6 +19,7 @@
 #include <clang/Tooling/CompilationDatabase.h>
 #include <clang/Tooling/Tooling.h>
 #include <llvm/Support/VirtualFileSystem.h>
+#include <llvm/Support/thread.h>
 
 #include "fact_collector.h"
 
@@ -302,9 +304,11 @@ Model run_job(const Job& job, const std::string& root, bool parse_only) {
     facts.units.push_back(tu);
   }
   TranslationUnit& tu = facts.units.back();
+  // Clang's errors first, then the collector's own (code it refused to walk).
+  errors.insert(errors.end(), tu.errors.begin(), tu.errors.end());
   tu.errors = std::move(errors);
-  tu.failed = diagnostics.fatal;
-  if (tu.failed) {  // a fatal error leaves a partial AST: its facts would mislead the rules
+  tu.failed = tu.failed || diagnostics.fatal;
+  if (tu.failed) {  // a partial AST: its facts would mislead the rules
     TranslationUnit keep = tu;
     facts = Model();
     facts.units.push_back(keep);
@@ -392,13 +396,16 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
   std::vector<Model> per_file(jobs.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
+    clang::noteBottomOfStack();  // lets Clang move its own deep recursions onto fresh stacks
     for (size_t i = next++; i < jobs.size(); i = next++) per_file[i] = run_job(jobs[i], root, opt.parse_only);
   };
+  // Every worker gets the same stack, whatever `ulimit -s` says: the collector's depth limit
+  // (and Clang's recursion on deep code) is sized for it.
+  constexpr unsigned kWorkerStack = 64u << 20;
   unsigned n = std::max(1u, std::min<unsigned>(opt.jobs, jobs.size()));
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < n; ++t) threads.emplace_back(worker);
-  worker();
-  for (std::thread& t : threads) t.join();
+  std::vector<llvm::thread> threads;
+  for (unsigned t = 0; t < n; ++t) threads.emplace_back(std::optional<unsigned>(kWorkerStack), worker);
+  for (llvm::thread& t : threads) t.join();
 
   for (Model& facts : per_file) {
     for (const TranslationUnit& tu : facts.units) {

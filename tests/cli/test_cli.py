@@ -287,6 +287,63 @@ class CompileDatabase(TreeCase):
         self.assertIn("compile_commands.json", r.stderr)
 
 
+def crashed(r):
+    """A negative return code is a signal (SIGSEGV on a stack overflow or a null record)."""
+    return r.returncode < 0
+
+
+class InvalidInput(TreeCase):
+    """Code Clang rejects, or that is absurdly deep, is reported with its place; the rest is analysed."""
+
+    INVALID_TABLES = """\
+        #include <Python.h>
+        static PyObject *f(int)(PyObject *a, PyObject *b) { return a; }
+        static PyNumberMethods nm = { .nb_add = f };
+        static PyTypeObject T = { PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "x", .tp_repr = f };
+        static PyModuleDef d = { PyModuleDef_HEAD_INIT, .m_name = "x", .m_traverse = f };
+        """
+
+    def test_invalid_table_initializers_are_reported_and_others_analysed(self):
+        case = self.copy_case("clean_multiphase")
+        self.write("clean_multiphase/broken.c", self.INVALID_TABLES)
+        r = run("check", "--no-config", "--format", "json", case)
+        self.assertFalse(crashed(r), r.stderr)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"], {"total": 2, "analyzed": 2})
+        self.assertRegex(r.stderr, r"broken\.c:2:\d+: error: ")
+        # What is valid around the errors is still seen: the static type, on its line.
+        self.assertEqual([(f["file"], f["line"], f["rule"]) for f in doc["findings"]], [("broken.c", 4, "OG201")])
+
+    def test_file_that_does_not_compile_fails_the_run(self):
+        case = self.copy_case("clean_multiphase")
+        self.write("clean_multiphase/broken.c", "int f( {\n")
+        r = run("check", "--no-config", "--fail-on", "never", case)
+        self.assertEqual(r.returncode, 1, r.stderr)  # no finding, but a file was not checked
+        self.assertIn("broken.c:1:", r.stderr)
+
+    def test_expression_of_20000_operands(self):
+        case = self.copy_case("single_phase_globals")
+        self.write("single_phase_globals/deep.c",
+                   "static long x;\nvoid deep(void) {\n    x = " + "+".join(["1"] * 20000) + ";\n}\n")
+        r = run("check", "--no-config", "--format", "json", case)
+        self.assertFalse(crashed(r), r.stderr)
+        self.assertEqual(r.returncode, 1)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"], {"total": 2, "analyzed": 1})
+        self.assertRegex(r.stderr, r"deep\.c:3:\d+: error: code nested more than \d+ levels deep")
+        self.assertEqual(len(doc["findings"]), 5)  # spglobals.c, analysed as before
+
+    def test_bare_cr_module_through_fix_and_check(self):
+        case = self.copy_case("static_types")
+        source = case / "stypes.c"
+        source.write_bytes(source.read_bytes().replace(b"\n", b"\r"))
+        run("fix", "--no-config", "--write", case)
+        r = run("check", "--no-config", case)
+        self.assertFalse(crashed(r), r.stderr)
+        self.assertIn(r.returncode, (0, 1, 2), r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
 
