@@ -131,6 +131,7 @@ AnalyzerOptions analyzer_options(const InputFlags& in) {
   opt.extra_args = in.extra_args;
   opt.exclude = in.exclude;
   opt.jobs = in.jobs;
+  opt.warn = [](const std::string& message) { std::cerr << "owngil: warning: " << message << '\n'; };
   return opt;
 }
 

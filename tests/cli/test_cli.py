@@ -344,6 +344,75 @@ class InvalidInput(TreeCase):
         self.assertIn(r.returncode, (0, 1, 2), r.stderr)
 
 
+class HostileTree(TreeCase):
+    """A tree's configuration and compile commands run nothing and write nothing."""
+
+    def test_config_python_is_not_run_through_a_shell(self):
+        case = self.copy_case("clean_multiphase")
+        # An executable whose name passes the python* rule but quotes its way out of a shell command.
+        name = "python'; touch pwned; '"
+        (case / name).write_text("")
+        os.chmod(case / name, 0o755)
+        self.write("clean_multiphase/pyproject.toml", f"[tool.owngil]\npython = \"{name}\"\n")
+        r = run("check", ".", cwd=case)
+        self.assertFalse((case / "pwned").exists(), "the configured python ran through a shell")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("could not find its Python.h", r.stderr)
+
+    def test_config_python_must_be_an_interpreter_or_a_directory(self):
+        case = self.copy_case("clean_multiphase")
+        name = "x'; touch pwned; '"
+        (case / name).write_text("")
+        self.write("clean_multiphase/pyproject.toml", f"[tool.owngil]\npython = \"{name}\"\n")
+        r = run("check", ".", cwd=case)
+        self.assertFalse((case / "pwned").exists(), "the configured python ran through a shell")
+        self.assertEqual(r.returncode, 2)
+        self.assertRegex(r.stderr, r"pyproject\.toml:2: \[tool.owngil\] python must be an include directory")
+
+    def test_config_python_include_directory_is_taken(self):
+        case = self.copy_case("clean_multiphase")
+        include = json.loads(run("check", "--no-config", "--format", "json", case).stdout)["python_include"]
+        self.write("clean_multiphase/pyproject.toml", f"[tool.owngil]\npython = \"{include}\"\n")
+        self.assertEqual(run("check", case).returncode, 0)
+
+    def test_dependency_flags_write_nothing(self):
+        case = self.copy_case("clean_multiphase")
+        deps = self.tmp / "deps.d"
+        for flags in (["-MD", "-MF", deps], [f"-Wp,-MD,{deps}"], ["-Xclang", "-dependency-file", "-Xclang", deps,
+                                                                 "-Xclang", "-MT", "-Xclang", "x.o"]):
+            r = run("check", "--no-config", *[f"--extra-arg={f}" for f in flags], case)
+            self.assertFalse(deps.exists(), flags)
+            self.assertEqual(r.returncode, 0, (flags, r.stderr))
+            self.assertIn(f"owngil: warning: compile flag '{flags[0].split(',')[0]}", r.stderr)
+
+    def test_response_file_is_not_read(self):
+        case = self.copy_case("clean_multiphase")
+        secret = self.tmp / "secret.txt"
+        secret.write_text("SECRET_owngil_17\n")  # Clang would name it: no such file
+        for fmt in ("text", "json", "sarif"):
+            r = run("check", "--no-config", "--format", fmt, f"--extra-arg=@{secret}", case)
+            self.assertNotIn("SECRET_owngil_17", r.stdout + r.stderr)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stderr.count("owngil: warning: compile flag '@"), 1)
+
+    def test_compile_database_flags_are_filtered_once(self):
+        case = self.copy_case("multi_file")
+        include = json.loads(run("check", "--no-config", "--format", "json", case).stdout)["python_include"]
+        secret = self.tmp / "secret.rsp"
+        secret.write_text("SECRET_owngil_17\n")  # Clang would name it: no such file
+        entries = [{"directory": str(case), "file": name,
+                    "arguments": ["cc", "-I", include, "-Iinclude", "-MD", "-MF", str(self.tmp / (name + ".d")),
+                                  f"@{secret}", "-c", name, "-o", name + ".o"]}
+                   for name in ("mf_module.c", "mf_registry.c")]
+        (case / "compile_commands.json").write_text(json.dumps(entries))
+        r = run("check", "--no-config", "--format", "json", "-p", case)
+        self.assertEqual(json.loads(r.stdout)["files"], {"total": 2, "analyzed": 2}, r.stderr)
+        self.assertEqual(list(self.tmp.glob("*.d")), [])
+        self.assertNotIn("SECRET_owngil_17", r.stdout + r.stderr)
+        for flag in ("-MD", "-MF", "@"):  # one warning per flag, not one per file
+            self.assertEqual(r.stderr.count(f"compile flag '{flag}"), 1, r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
 

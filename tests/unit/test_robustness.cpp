@@ -72,3 +72,17 @@ TEST_CASE("bare CR line endings are analysed like LF", "[analyzer][robust]") {
   REQUIRE(b.globals.size() >= 1);
   CHECK(b.globals[0].loc.line == 2);
 }
+
+TEST_CASE("compile flags that write, read or load files are dropped, the others kept", "[analyzer][robust]") {
+  std::set<std::string> dropped;
+  std::vector<std::string> kept = drop_unsafe_flags(
+      {"cc", "-DX=1", "-MD", "-MF", "x.d", "-Iinclude", "-Wp,-MD,y.d", "@args.rsp", "-Xclang", "-load", "-Xclang",
+       "plugin.so", "-Xclang", "-fno-pch-timestamp", "-fplugin=p.so", "--config=c.cfg", "-ivfsoverlay", "o.yaml",
+       "-std=c11", "x.c"},
+      &dropped, /*first=*/1);
+  CHECK(kept == std::vector<std::string>{"cc", "-DX=1", "-Iinclude", "-Xclang", "-fno-pch-timestamp", "-std=c11", "x.c"});
+  CHECK(dropped == std::set<std::string>{"-MD", "-MF", "-Wp", "@args.rsp", "-Xclang -load", "-fplugin", "--config",
+                                         "-ivfsoverlay"});
+  // argv[0] is the compiler, whatever its name.
+  CHECK(drop_unsafe_flags({"@cc", "x.c"}, nullptr, 1) == std::vector<std::string>{"@cc", "x.c"});
+}
