@@ -169,10 +169,29 @@ std::string find_python_include(const std::string& python, std::string* why) {
 
 namespace {
 
+// The extensions Clang's driver reads as C or C++ (`.C` and `.CPP` are C++, as for GCC).
 bool is_source(const fs::path& p) {
-  static const std::set<std::string> exts = {".c", ".cc", ".cpp", ".cxx"};
+  static const std::set<std::string> exts = {".c", ".cc", ".cpp", ".cxx", ".c++", ".cp",
+                                             ".C", ".CC", ".CPP", ".CXX", ".C++"};
   return exts.count(p.extension().string()) > 0;
 }
+
+// What a path is when it is not a regular file Clang could read: FIFOs would block the reader
+// forever and devices never end, so neither is ever opened. "" for a regular file.
+std::string special_file_kind(const fs::path& p) {
+  std::error_code ec;
+  switch (fs::status(p, ec).type()) {
+    case fs::file_type::regular: return "";
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::socket: return "a socket";
+    case fs::file_type::directory: return "a directory";
+    default: return "not a file";
+  }
+}
+
+std::string skipped_message(const std::string& kind) { return "skipped: " + kind + ", not a regular file"; }
 
 bool is_skipped_dir(const fs::path& p) {
   std::string name = p.filename().string();
@@ -208,7 +227,13 @@ void walk(const fs::path& dir, const std::vector<std::string>& exclude, std::set
       it.disable_recursion_pending();
       continue;
     }
-    if (!is_source(p) || !it->is_regular_file(ec)) continue;
+    if (!is_source(p)) continue;
+    if (!it->is_regular_file(ec)) {
+      std::string kind = special_file_kind(p);
+      // Directories named x.c and symlink loops are left as before: silently.
+      if (kind != "a directory" && kind != "not a file") errors.push_back({{p.string(), 0, 0}, skipped_message(kind)});
+      continue;
+    }
     fs::path real = fs::weakly_canonical(p, ec);
     if (ec) {
       errors.push_back({{p.string(), 0, 0}, "cannot resolve path: " + ec.message()});
@@ -236,8 +261,10 @@ std::vector<std::string> discover_sources(const std::vector<std::string>& paths,
     }
     if (fs::is_directory(st)) {
       walk(path, exclude, found, errors);
+    } else if (std::string kind = special_file_kind(path); !kind.empty()) {
+      errors.push_back({{path, 0, 0}, skipped_message(kind)});
     } else if (!is_source(path)) {
-      errors.push_back({{path, 0, 0}, "not a C or C++ source file (.c .cc .cpp .cxx)"});
+      errors.push_back({{path, 0, 0}, "not a C or C++ source file (.c .cc .cpp .cxx .C .CPP ...)"});
     } else {
       found.insert(fs::weakly_canonical(path, ec).string());
     }
@@ -428,7 +455,8 @@ Model run_job(const Job& job, const std::string& root, bool parse_only) {
   clang::tooling::ToolInvocation invocation(job.command, std::move(action), files.get());
   invocation.setDiagnosticConsumer(&diagnostics);
   invocation.run();
-  if (facts.units.empty()) {  // the action never reached the AST (bad command line, fatal error)
+  bool reached_ast = !facts.units.empty();
+  if (!reached_ast) {  // a bad command line, a fatal error, an input Clang did not take for C
     TranslationUnit tu;
     std::string rel = !root.empty() && job.file.rfind(root + "/", 0) == 0 ? job.file.substr(root.size() + 1) : job.file;
     tu.main_file = rel;
@@ -438,7 +466,7 @@ Model run_job(const Job& job, const std::string& root, bool parse_only) {
   // Clang's errors first, then the collector's own (code it refused to walk).
   errors.insert(errors.end(), tu.errors.begin(), tu.errors.end());
   tu.errors = std::move(errors);
-  tu.failed = tu.failed || diagnostics.fatal;
+  tu.failed = tu.failed || diagnostics.fatal || !reached_ast;
   if (tu.failed) {  // a partial AST: its facts would mislead the rules
     TranslationUnit keep = tu;
     facts = Model();
@@ -455,8 +483,8 @@ std::vector<std::string> adjust(std::vector<std::string> cmd, const std::string&
   cmd = getClangStripOutputAdjuster()(cmd, file);
   cmd = getClangStripDependencyFileAdjuster()(cmd, file);
   cmd = getClangSyntaxOnlyAdjuster()(cmd, file);
-  // Warnings are not ours to report (and Clang would print "N warnings generated").
-  // No clang.cfg from beside the compiler the database names (it could be the tree's own).
+  // Warnings are not ours to report (and Clang would print "N warnings generated"). No clang.cfg
+  // from beside the compiler the database names: it could be the tree's own.
   std::vector<std::string> tail = {"-resource-dir=" + clang_resource_dir(), "--no-default-config", "-w",
                                    "-ferror-limit=20"};
   tail.insert(tail.end(), extra.begin(), extra.end());
@@ -487,7 +515,15 @@ std::vector<Job> jobs_from_database(const AnalyzerOptions& opt, std::vector<Inpu
     fs::path file = fs::path(c.Filename).is_absolute() ? fs::path(c.Filename) : fs::path(c.Directory) / c.Filename;
     std::string real = fs::weakly_canonical(file, ec).string();
     if (!wanted.empty() && !wanted.count(real)) continue;
-    if (!is_source(real)) continue;
+    if (!is_source(file) && !is_source(real)) continue;
+    if (!fs::exists(file, ec)) {
+      errors.push_back({{file.string(), 0, 0}, "listed in " + path + " but missing"});
+      continue;
+    }
+    if (std::string kind = special_file_kind(file); !kind.empty()) {
+      errors.push_back({{file.string(), 0, 0}, skipped_message(kind)});
+      continue;
+    }
     jobs.push_back({real, c.Directory, adjust(c.CommandLine, c.Filename, opt.extra_args, dropped)});
   }
   return jobs;

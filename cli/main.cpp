@@ -142,8 +142,14 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-// fix reads and writes only files under the root, named relative to it.
-bool in_tree(const std::string& rel) { return !rel.empty() && rel[0] != '/' && rel.find("..") == std::string::npos; }
+// fix reads and writes only files under the root, named relative to it: no component is `..`
+// (a file may well be called `a..b.c`).
+bool in_tree(const std::string& rel) {
+  if (rel.empty() || rel[0] == '/') return false;
+  for (const std::filesystem::path& part : std::filesystem::path(rel))
+    if (part == "..") return false;
+  return true;
+}
 
 SourceReader tree_reader(const Model& model) {
   return [&model](const std::string& rel) { return in_tree(rel) ? read_file(model.root + "/" + rel) : ""; };

@@ -16,8 +16,8 @@ OWNGIL = os.environ.get("OWNGIL", "owngil")
 CORPUS = pathlib.Path(os.environ.get("OWNGIL_CORPUS", pathlib.Path(__file__).resolve().parents[2] / "corpus"))
 
 
-def run(*args, cwd=None):
-    return subprocess.run([OWNGIL, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
+def run(*args, cwd=None, timeout=300):
+    return subprocess.run([OWNGIL, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout)
 
 
 class TreeCase(unittest.TestCase):
@@ -411,6 +411,93 @@ class HostileTree(TreeCase):
         self.assertNotIn("SECRET_owngil_17", r.stdout + r.stderr)
         for flag in ("-MD", "-MF", "@"):  # one warning per flag, not one per file
             self.assertEqual(r.stderr.count(f"compile flag '{flag}"), 1, r.stderr)
+
+
+class OddInputs(TreeCase):
+    """Nothing analysed exits 2 and says why; special files are never opened; odd names work."""
+
+    def assert_nothing_analysed(self, r, message):
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn(message, r.stderr)
+        self.assertIn("nothing could be analysed", r.stderr)
+
+    def test_fifo_is_skipped_not_opened(self):
+        fifo = self.tmp / "pipe.c"
+        os.mkfifo(fifo)
+        r = run("check", "--no-config", fifo, timeout=60)  # would block forever on open()
+        self.assert_nothing_analysed(r, "pipe.c: error: skipped: a FIFO")
+
+    def test_fifo_in_a_tree_is_reported(self):
+        case = self.copy_case("clean_multiphase")
+        os.mkfifo(case / "pipe.c")
+        r = run("check", "--no-config", case)
+        self.assertEqual(r.returncode, 1, r.stderr)  # clean.c analysed, pipe.c not
+        self.assertIn("pipe.c: error: skipped: a FIFO", r.stderr)
+        self.assertIn("module 'clean': already isolated", r.stdout)
+
+    def test_device_is_skipped(self):
+        os.symlink("/dev/zero", self.tmp / "zero.c")
+        self.assert_nothing_analysed(run("check", "--no-config", self.tmp / "zero.c"), "skipped: a character device")
+        self.assert_nothing_analysed(run("check", "--no-config", "/dev/zero"), "/dev/zero: error: skipped")
+
+    def test_unreadable_file(self):
+        # As root every file is readable: run as nobody, on a tree nobody may enter but not read.
+        if os.geteuid() == 0 and not shutil.which("setpriv"):
+            self.skipTest("root without setpriv")
+        case = self.copy_case("clean_multiphase")
+        include = json.loads(run("check", "--no-config", "--format", "json", case).stdout)["python_include"]
+        (case / "clean.c").chmod(0)
+        argv = [OWNGIL, "check", "--no-config", "--python", include, str(case / "clean.c")]
+        if os.geteuid() == 0:
+            headers = self.tmp / "include"
+            shutil.copytree(include, headers)  # root's own Python may be out of nobody's reach
+            argv[4] = str(headers)
+            for d in (self.tmp, case):
+                d.chmod(0o755)
+            argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+        self.assert_nothing_analysed(r, "clean.c")
+
+    def test_compile_database_with_missing_files(self):
+        db = self.tmp / "db"
+        db.mkdir()
+        (db / "compile_commands.json").write_text(json.dumps(
+            [{"directory": str(db), "file": "gone.c", "arguments": ["cc", "-c", "gone.c"]}]))
+        self.assert_nothing_analysed(run("check", "--no-config", "-p", db), "gone.c: error: listed in")
+
+    def test_dots_inside_a_file_name(self):
+        case = self.copy_case("single_phase_plain")
+        (case / "plain.c").rename(case / "a..b.c")
+        r = run("check", "--no-config", case)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertNotIn("internal error", r.stderr)
+        self.assertIn("module 'plain': can be ported automatically", r.stdout)
+        r = run("fix", "--no-config", case)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("--- a/a..b.c\n+++ b/a..b.c\n"), r.stdout[:200])
+
+    def test_upper_case_extensions_are_cpp(self):
+        case = self.copy_case("cpp_module")
+        for source in case.glob("*.cpp"):
+            source.rename(source.with_suffix(".CPP"))
+        r = run("check", "--no-config", "--format", "json", case)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"]["analyzed"], doc["files"]["total"], r.stderr)
+        self.assertGreater(doc["files"]["total"], 0)
+        self.assertEqual(doc["errors"], [])  # C++ parsed as C++: no error
+        self.assertTrue(doc["modules"], r.stderr)
+
+    def test_sarif_uris_are_percent_encoded(self):
+        case = self.copy_case("single_phase_plain")
+        odd = self.tmp / "odd dir#1"
+        case.rename(odd)
+        (odd / "plain.c").rename(odd / "pl%ain é.c")
+        r = run("check", "--no-config", "--format", "sarif", odd)
+        sarif = json.loads(r.stdout)["runs"][0]
+        uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+                for res in sarif["results"] for loc in res["locations"]}
+        self.assertEqual(uris, {"pl%25ain%20%C3%A9.c"})
+        self.assertTrue(sarif["originalUriBaseIds"]["SRCROOT"]["uri"].endswith("/odd%20dir%231/"))
 
 
 if __name__ == "__main__":
