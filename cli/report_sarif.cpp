@@ -1,7 +1,5 @@
 // `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it (rules with help, levels,
 // relative URIs against %SRCROOT%, partial fingerprints).
-#include <cctype>
-
 #include <nlohmann/json.hpp>
 
 #include "report.h"
@@ -25,7 +23,9 @@ std::string uri_path(const std::string& path) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : path) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved || c == '/') {
       out += static_cast<char>(c);
     } else {
       out += '%';
