@@ -278,8 +278,9 @@ std::vector<std::string> discover_sources(const std::vector<std::string>& paths,
 namespace {
 
 // Flags that make Clang write a file (dependency files, diagnostics, traces, module caches), read
-// one that is not a source or a header (response, config, VFS overlay files) or load code
-// (plugins). `value`: the next argument belongs to it.
+// one that is not a source or a header (response, config, VFS overlay files; sanitizer, profile
+// and XRay lists, which Clang quotes when malformed and then aborts the whole process on) or load
+// code (plugins). `value`: the next argument belongs to it.
 struct UnsafeFlag {
   const char* spelling;
   bool prefix;  // also "-MF<path>", "-fplugin=<so>", ...
@@ -295,7 +296,11 @@ constexpr UnsafeFlag kUnsafeFlags[] = {
     {"-ivfsoverlay", true, false}, {"--serialize-diagnostics", false, true},
     {"-ftime-trace", true, false}, {"-save-temps", true, false},
     {"-fcrash-diagnostics", true, false}, {"-fmodules-cache-path", true, false},
-    {"-fproc-stat-report", true, false},
+    {"-fproc-stat-report", true, false},  {"-fprofile", true, false},
+    {"-fsanitize-ignorelist", true, false}, {"-fsanitize-blacklist", true, false},
+    {"-fsanitize-system-ignorelist", true, false}, {"-fsanitize-coverage-allowlist", true, false},
+    {"-fsanitize-coverage-ignorelist", true, false}, {"-fxray-always-instrument", true, false},
+    {"-fxray-never-instrument", true, false}, {"-fxray-attr-list", true, false},
 };
 
 const UnsafeFlag* unsafe_flag(const std::string& arg) {

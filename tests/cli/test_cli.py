@@ -395,6 +395,18 @@ class HostileTree(TreeCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(r.stderr.count("owngil: warning: compile flag '@"), 1)
 
+    def test_list_files_are_not_read(self):
+        # Clang quotes a malformed sanitizer or profile list, then aborts the whole process.
+        case = self.copy_case("clean_multiphase")
+        secret = self.tmp / "secret.txt"
+        secret.write_text("SECRET_owngil_17 line\n")
+        for flags in (["-fsanitize=address", f"-fsanitize-ignorelist={secret}"], [f"-fprofile-list={secret}"],
+                      ["-Xclang", f"-fsanitize-ignorelist={secret}"]):
+            r = run("check", "--no-config", *[f"--extra-arg={f}" for f in flags], case)
+            self.assertFalse(crashed(r), (flags, r.stderr))
+            self.assertNotIn("SECRET_owngil_17", r.stdout + r.stderr)
+            self.assertEqual(r.returncode, 0, (flags, r.stderr))
+
     def test_compile_database_flags_are_filtered_once(self):
         case = self.copy_case("multi_file")
         include = json.loads(run("check", "--no-config", "--format", "json", case).stdout)["python_include"]
