@@ -40,8 +40,9 @@ struct AnalysisResult {
 // found. Empty string and a message in `why` when there is none.
 std::string find_python_include(const std::string& python, std::string* why);
 
-// Source files under `paths` (.c .cc .cpp .cxx), skipping build and hidden directories and symlink
-// loops. Problems (missing paths, ...) are appended to `errors`.
+// Source files under `paths` (.c .cc .cpp .cxx .C .CPP ...), skipping build and hidden
+// directories and symlink loops. Problems (missing paths, FIFOs and devices, which are never
+// opened, ...) are appended to `errors`.
 std::vector<std::string> discover_sources(const std::vector<std::string>& paths,
                                           const std::vector<std::string>& exclude,
                                           std::vector<InputError>& errors);
