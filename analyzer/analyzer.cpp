@@ -1,23 +1,33 @@
 #include "owngil/analyzer.h"
 
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fnmatch.h>
 #include <memory>
 #include <regex>
-#include <thread>
 
 #include <clang/Basic/Diagnostic.h>
 #include <clang/Basic/FileManager.h>
 #include <clang/Basic/SourceManager.h>
+#include <clang/Basic/Stack.h>
 #include <clang/Frontend/FrontendActions.h>
 #include <clang/Tooling/ArgumentsAdjusters.h>
 #include <clang/Tooling/CompilationDatabase.h>
+#include <clang/Tooling/JSONCompilationDatabase.h>
 #include <clang/Tooling/Tooling.h>
 #include <llvm/Support/VirtualFileSystem.h>
+#include <llvm/Support/thread.h>
 
 #include "fact_collector.h"
 
@@ -35,6 +45,22 @@ std::string clang_resource_dir() {
 
 namespace {
 
+// What a child writes to `fd` until it closes it, at most 64 KiB, giving up after `ms`.
+std::string read_with_deadline(int fd, int ms) {
+  std::string text;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  char buf[4096];
+  while (text.size() < (64u << 10)) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return text;
+}
+
 // 3.13 for ".../include/python3.13", -1 when the name says nothing.
 int minor_version_of(const fs::path& include_dir) {
   std::smatch m;
@@ -43,15 +69,37 @@ int minor_version_of(const fs::path& include_dir) {
   return std::regex_match(name, m, pattern) ? std::stoi(m[1]) : -1;
 }
 
+// The first line `interpreter` prints for `code`, "" when it fails or takes over 30 s. Run with
+// posix_spawn and a fixed argv, never through a shell (the path may come from a stranger's
+// pyproject.toml: quotes in it stay part of the name); -I keeps the working directory, maybe that
+// tree, off sys.path and ignores PYTHON* variables.
+std::string run_interpreter(const std::string& interpreter, const std::string& code) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) return "";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  std::vector<std::string> args = {interpreter, "-I", "-c", code};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int failed = posix_spawn(&pid, interpreter.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  std::string text;
+  if (!failed) text = read_with_deadline(out[0], 30000);
+  close(out[0]);
+  if (failed) return "";
+  kill(pid, SIGKILL);  // done or too slow: either way it has nothing more to say
+  waitpid(pid, nullptr, 0);
+  return text.substr(0, text.find_first_of("\r\n"));
+}
+
 std::string run_for_include(const std::string& interpreter) {
-  std::string cmd = "'" + interpreter + "' -c 'import sysconfig; print(sysconfig.get_paths()[\"include\"])' 2>/dev/null";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  if (!pipe) return "";
-  char buf[4096];
-  std::string out;
-  while (fgets(buf, sizeof buf, pipe.get())) out += buf;
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
+  return run_interpreter(interpreter, "import sysconfig; print(sysconfig.get_paths()['include'])");
 }
 
 bool has_python_h(const fs::path& dir) {
@@ -121,10 +169,29 @@ std::string find_python_include(const std::string& python, std::string* why) {
 
 namespace {
 
+// The extensions Clang's driver reads as C or C++ (`.C` and `.CPP` are C++, as for GCC).
 bool is_source(const fs::path& p) {
-  static const std::set<std::string> exts = {".c", ".cc", ".cpp", ".cxx"};
+  static const std::set<std::string> exts = {".c", ".cc", ".cpp", ".cxx", ".c++", ".cp",
+                                             ".C", ".CC", ".CPP", ".CXX", ".C++"};
   return exts.count(p.extension().string()) > 0;
 }
+
+// What a path is when it is not a regular file Clang could read: FIFOs would block the reader
+// forever and devices never end, so neither is ever opened. "" for a regular file.
+std::string special_file_kind(const fs::path& p) {
+  std::error_code ec;
+  switch (fs::status(p, ec).type()) {
+    case fs::file_type::regular: return "";
+    case fs::file_type::fifo: return "a FIFO";
+    case fs::file_type::character: return "a character device";
+    case fs::file_type::block: return "a block device";
+    case fs::file_type::socket: return "a socket";
+    case fs::file_type::directory: return "a directory";
+    default: return "not a file";
+  }
+}
+
+std::string skipped_message(const std::string& kind) { return "skipped: " + kind + ", not a regular file"; }
 
 bool is_skipped_dir(const fs::path& p) {
   std::string name = p.filename().string();
@@ -160,7 +227,13 @@ void walk(const fs::path& dir, const std::vector<std::string>& exclude, std::set
       it.disable_recursion_pending();
       continue;
     }
-    if (!is_source(p) || !it->is_regular_file(ec)) continue;
+    if (!is_source(p)) continue;
+    if (!it->is_regular_file(ec)) {
+      std::string kind = special_file_kind(p);
+      // Directories named x.c and symlink loops are left as before: silently.
+      if (kind != "a directory" && kind != "not a file") errors.push_back({{p.string(), 0, 0}, skipped_message(kind)});
+      continue;
+    }
     fs::path real = fs::weakly_canonical(p, ec);
     if (ec) {
       errors.push_back({{p.string(), 0, 0}, "cannot resolve path: " + ec.message()});
@@ -188,13 +261,105 @@ std::vector<std::string> discover_sources(const std::vector<std::string>& paths,
     }
     if (fs::is_directory(st)) {
       walk(path, exclude, found, errors);
+    } else if (std::string kind = special_file_kind(path); !kind.empty()) {
+      errors.push_back({{path, 0, 0}, skipped_message(kind)});
     } else if (!is_source(path)) {
-      errors.push_back({{path, 0, 0}, "not a C or C++ source file (.c .cc .cpp .cxx)"});
+      errors.push_back({{path, 0, 0}, "not a C or C++ source file (.c .cc .cpp .cxx .C .CPP ...)"});
     } else {
       found.insert(fs::weakly_canonical(path, ec).string());
     }
   }
   return {found.begin(), found.end()};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compile flags from the tree (its compile database, its pyproject.toml's extra-args).
+
+namespace {
+
+// Flags that make Clang write a file (dependency files, diagnostics, traces, module caches), read
+// one that is not a source or a header (response, config, VFS overlay files; sanitizer, profile
+// and XRay lists, which Clang quotes when malformed and then aborts the whole process on) or load
+// code (plugins). `value`: the next argument belongs to it.
+struct UnsafeFlag {
+  const char* spelling;
+  bool prefix;  // also "-MF<path>", "-fplugin=<so>", ...
+  bool value;
+};
+constexpr UnsafeFlag kUnsafeFlags[] = {
+    {"-MF", false, true},          {"-MT", false, true},
+    {"-MQ", false, true},          {"-MJ", false, true},
+    {"-M", true, false},           {"-Wp,", true, false},
+    {"--config", false, true},     {"--config", true, false},
+    {"-fplugin", true, false},     {"-fpass-plugin", true, false},
+    {"-load", false, true},        {"-ivfsoverlay", false, true},
+    {"-ivfsoverlay", true, false}, {"--serialize-diagnostics", false, true},
+    {"-ftime-trace", true, false}, {"-save-temps", true, false},
+    {"-fcrash-diagnostics", true, false}, {"-fmodules-cache-path", true, false},
+    {"-fproc-stat-report", true, false},  {"-fprofile", true, false},
+    {"-fsanitize-ignorelist", true, false}, {"-fsanitize-blacklist", true, false},
+    {"-fsanitize-system-ignorelist", true, false}, {"-fsanitize-coverage-allowlist", true, false},
+    {"-fsanitize-coverage-ignorelist", true, false}, {"-fxray-always-instrument", true, false},
+    {"-fxray-never-instrument", true, false}, {"-fxray-attr-list", true, false},
+};
+
+const UnsafeFlag* unsafe_flag(const std::string& arg) {
+  if (!arg.empty() && arg[0] == '@') {  // a response file: its contents become arguments
+    static const UnsafeFlag response{"@", true, false};
+    return &response;
+  }
+  for (const UnsafeFlag& f : kUnsafeFlags)
+    if (f.prefix ? arg.rfind(f.spelling, 0) == 0 : arg == f.spelling) return &f;
+  return nullptr;
+}
+
+// Flags whose value is another tool's flag, passed on unchecked by the driver.
+bool forwards_a_flag(const std::string& arg) {
+  return arg == "-Xclang" || arg == "-Xpreprocessor" || arg.rfind("-Xarch_", 0) == 0;
+}
+
+// What Clang's own options that write or load look like (-dependency-file, -load, -add-plugin).
+bool unsafe_forwarded(const std::string& value) {
+  return unsafe_flag(value) || value.find("file") != std::string::npos ||
+         value.find("plugin") != std::string::npos || value.find("load") != std::string::npos;
+}
+
+// How many arguments from args[i] on form a flag to drop: 0 to keep args[i].
+size_t unsafe_width(const std::vector<std::string>& args, size_t i) {
+  bool has_next = i + 1 < args.size();
+  if (forwards_a_flag(args[i])) {
+    if (!has_next || !unsafe_forwarded(args[i + 1])) return 0;
+    // `-Xclang -dependency-file -Xclang deps.d`: the path comes forwarded too.
+    bool value_follows = i + 3 < args.size() && args[i + 2] == args[i] && args[i + 3].rfind('-', 0) != 0;
+    return value_follows ? 4 : 2;
+  }
+  const UnsafeFlag* f = unsafe_flag(args[i]);
+  if (!f) return 0;
+  return f->value && has_next ? 2 : 1;
+}
+
+// How a dropped flag is named in the warning, once per run: without its value (`-MF`, not every
+// file's `-MF x.d`), with what a forwarding flag forwards (`-Xclang -load`).
+std::string flag_name(const std::vector<std::string>& args, size_t i) {
+  if (forwards_a_flag(args[i])) return args[i] + " " + args[i + 1];
+  return args[i].substr(0, args[i][0] == '@' ? std::string::npos : args[i].find_first_of("=,"));
+}
+
+}  // namespace
+
+std::vector<std::string> drop_unsafe_flags(const std::vector<std::string>& args, std::set<std::string>* dropped,
+                                           size_t first) {
+  std::vector<std::string> kept(args.begin(), args.begin() + std::min(first, args.size()));
+  for (size_t i = kept.size(); i < args.size();) {
+    size_t width = unsafe_width(args, i);
+    if (width == 0) {
+      kept.push_back(args[i++]);
+      continue;
+    }
+    if (dropped) dropped->insert(flag_name(args, i));
+    i += width;
+  }
+  return kept;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,16 +460,19 @@ Model run_job(const Job& job, const std::string& root, bool parse_only) {
   clang::tooling::ToolInvocation invocation(job.command, std::move(action), files.get());
   invocation.setDiagnosticConsumer(&diagnostics);
   invocation.run();
-  if (facts.units.empty()) {  // the action never reached the AST (bad command line, fatal error)
+  bool reached_ast = !facts.units.empty();
+  if (!reached_ast) {  // a bad command line, a fatal error, an input Clang did not take for C
     TranslationUnit tu;
     std::string rel = !root.empty() && job.file.rfind(root + "/", 0) == 0 ? job.file.substr(root.size() + 1) : job.file;
     tu.main_file = rel;
     facts.units.push_back(tu);
   }
   TranslationUnit& tu = facts.units.back();
+  // Clang's errors first, then the collector's own (code it refused to walk).
+  errors.insert(errors.end(), tu.errors.begin(), tu.errors.end());
   tu.errors = std::move(errors);
-  tu.failed = diagnostics.fatal;
-  if (tu.failed) {  // a fatal error leaves a partial AST: its facts would mislead the rules
+  tu.failed = tu.failed || diagnostics.fatal || !reached_ast;
+  if (tu.failed) {  // a partial AST: its facts would mislead the rules
     TranslationUnit keep = tu;
     facts = Model();
     facts.units.push_back(keep);
@@ -313,26 +481,34 @@ Model run_job(const Job& job, const std::string& root, bool parse_only) {
 }
 
 std::vector<std::string> adjust(std::vector<std::string> cmd, const std::string& file,
-                                const std::vector<std::string>& extra) {
+                                std::vector<std::string> extra, std::set<std::string>& dropped) {
   using namespace clang::tooling;
+  cmd = drop_unsafe_flags(cmd, &dropped, /*first=*/1);  // argv[0] is the compiler
+  extra = drop_unsafe_flags(extra, &dropped);
   cmd = getClangStripOutputAdjuster()(cmd, file);
   cmd = getClangStripDependencyFileAdjuster()(cmd, file);
   cmd = getClangSyntaxOnlyAdjuster()(cmd, file);
-  // Warnings are not ours to report (and Clang would print "N warnings generated").
-  std::vector<std::string> tail = {"-resource-dir=" + clang_resource_dir(), "-w", "-ferror-limit=20"};
+  // Warnings are not ours to report (and Clang would print "N warnings generated"). No clang.cfg
+  // from beside the compiler the database names: it could be the tree's own.
+  std::vector<std::string> tail = {"-resource-dir=" + clang_resource_dir(), "--no-default-config", "-w",
+                                   "-ferror-limit=20"};
   tail.insert(tail.end(), extra.begin(), extra.end());
   cmd = getInsertArgumentAdjuster(tail, ArgumentInsertPosition::END)(cmd, file);
   return cmd;
 }
 
-std::vector<Job> jobs_from_database(const AnalyzerOptions& opt, std::vector<InputError>& errors) {
-  std::string why;
-  auto db = clang::tooling::CompilationDatabase::loadFromDirectory(opt.compile_db_dir, why);
+std::vector<Job> jobs_from_database(const AnalyzerOptions& opt, std::vector<InputError>& errors,
+                                    std::set<std::string>& dropped) {
+  std::string why, path = (fs::path(opt.compile_db_dir) / "compile_commands.json").string();
+  // Not CompilationDatabase::loadFromDirectory: it expands `@file` arguments, reading any file the
+  // database names before drop_unsafe_flags could refuse it.
+  std::unique_ptr<clang::tooling::CompilationDatabase> db = clang::tooling::JSONCompilationDatabase::loadFromFile(
+      path, why, clang::tooling::JSONCommandLineSyntax::AutoDetect);
   if (!db) {
-    errors.push_back({{(fs::path(opt.compile_db_dir) / "compile_commands.json").string(), 0, 0},
-                      "cannot load compile database: " + why});
+    errors.push_back({{path, 0, 0}, "cannot load compile database: " + why});
     return {};
   }
+  db = clang::tooling::inferTargetAndDriverMode(std::move(db));
   std::set<std::string> wanted;
   if (!opt.paths.empty()) {
     std::vector<std::string> listed = discover_sources(opt.paths, opt.exclude, errors);
@@ -344,14 +520,23 @@ std::vector<Job> jobs_from_database(const AnalyzerOptions& opt, std::vector<Inpu
     fs::path file = fs::path(c.Filename).is_absolute() ? fs::path(c.Filename) : fs::path(c.Directory) / c.Filename;
     std::string real = fs::weakly_canonical(file, ec).string();
     if (!wanted.empty() && !wanted.count(real)) continue;
-    if (!is_source(real)) continue;
-    jobs.push_back({real, c.Directory, adjust(c.CommandLine, c.Filename, opt.extra_args)});
+    if (!is_source(file) && !is_source(real)) continue;
+    if (!fs::exists(file, ec)) {
+      errors.push_back({{file.string(), 0, 0}, "listed in " + path + " but missing"});
+      continue;
+    }
+    if (std::string kind = special_file_kind(file); !kind.empty()) {
+      errors.push_back({{file.string(), 0, 0}, skipped_message(kind)});
+      continue;
+    }
+    jobs.push_back({real, c.Directory, adjust(c.CommandLine, c.Filename, opt.extra_args, dropped)});
   }
   return jobs;
 }
 
 std::vector<Job> jobs_from_tree(const std::vector<std::string>& files, const std::string& root,
-                                const std::string& python_include, const std::vector<std::string>& extra) {
+                                const std::string& python_include, const std::vector<std::string>& extra,
+                                std::set<std::string>& dropped) {
   std::vector<std::string> flags = {"-isystem", python_include};
   for (const std::string& dir : header_dirs(root)) flags.push_back("-I" + dir);
   std::vector<Job> jobs;
@@ -359,7 +544,7 @@ std::vector<Job> jobs_from_tree(const std::vector<std::string>& files, const std
     std::vector<std::string> cmd = {"clang"};
     cmd.insert(cmd.end(), flags.begin(), flags.end());
     cmd.push_back(f);
-    jobs.push_back({f, root.empty() ? "/" : root, adjust(cmd, f, extra)});
+    jobs.push_back({f, root.empty() ? "/" : root, adjust(cmd, f, extra, dropped)});
   }
   return jobs;
 }
@@ -371,8 +556,9 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
   std::string why;
   std::string python_include = find_python_include(opt.python, &why);
   std::vector<Job> jobs;
+  std::set<std::string> dropped;
   if (!opt.compile_db_dir.empty()) {
-    jobs = jobs_from_database(opt, result.errors);
+    jobs = jobs_from_database(opt, result.errors, dropped);
   } else {
     std::vector<std::string> files = discover_sources(opt.paths, opt.exclude, result.errors);
     if (python_include.empty()) {
@@ -380,8 +566,12 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
       result.files_total = files.size();
       return result;
     }
-    jobs = jobs_from_tree(files, project_root(opt, files), python_include, opt.extra_args);
+    jobs = jobs_from_tree(files, project_root(opt, files), python_include, opt.extra_args, dropped);
   }
+  if (opt.warn)
+    for (const std::string& flag : dropped)
+      opt.warn("compile flag '" + flag + "' dropped: owngil lets no compile command write files, or read "
+               "files other than sources and headers");
   std::vector<std::string> files;
   for (const Job& j : jobs) files.push_back(j.file);
   std::string root = opt.compile_db_dir.empty() ? project_root(opt, files) : common_root(files);
@@ -392,13 +582,16 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
   std::vector<Model> per_file(jobs.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
+    clang::noteBottomOfStack();  // lets Clang move its own deep recursions onto fresh stacks
     for (size_t i = next++; i < jobs.size(); i = next++) per_file[i] = run_job(jobs[i], root, opt.parse_only);
   };
+  // Every worker gets the same stack, whatever `ulimit -s` says: the collector's depth limit
+  // (and Clang's recursion on deep code) is sized for it.
+  constexpr unsigned kWorkerStack = 64u << 20;
   unsigned n = std::max(1u, std::min<unsigned>(opt.jobs, jobs.size()));
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < n; ++t) threads.emplace_back(worker);
-  worker();
-  for (std::thread& t : threads) t.join();
+  std::vector<llvm::thread> threads;
+  for (unsigned t = 0; t < n; ++t) threads.emplace_back(std::optional<unsigned>(kWorkerStack), worker);
+  for (llvm::thread& t : threads) t.join();
 
   for (Model& facts : per_file) {
     for (const TranslationUnit& tu : facts.units) {

@@ -188,6 +188,15 @@ const RecordDecl* record_of(QualType t) {
   return t.getCanonicalType()->getAsRecordDecl();
 }
 
+// The struct a `{...}` initializer fills, or null when the code is invalid: Clang's recovery from
+// an error leaves lists typed void or with an incomplete or invalid record.
+const RecordDecl* initialized_record(const InitListExpr* list) {
+  if (!list || list->getType().isNull() || list->getType()->containsErrors()) return nullptr;
+  const RecordDecl* rd = record_of(list->getType());
+  if (!rd || rd->isInvalidDecl()) return nullptr;
+  return rd->getDefinition();
+}
+
 // PyObject itself, or any struct that starts with PyObject_HEAD / PyObject_VAR_HEAD.
 bool is_object_record(const RecordDecl* rd) {
   if (!rd) return false;
@@ -300,10 +309,23 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
 
   bool shouldVisitImplicitCode() const { return false; }
 
+  // RecursiveASTVisitor recurses once per level of a statement, and generated code like
+  // `1+1+...+1` nests thousands of levels deep (Clang's parser is not recursive there). Past this
+  // depth the walk stops and the file is reported instead of overflowing the stack. A level takes
+  // about 560 bytes of stack: 4000 levels fit well in the 8 MB of a main thread.
+  static constexpr size_t kMaxNesting = 4000;
+
+  // The statement past kMaxNesting, null when the walk was complete.
+  const Stmt* too_deep() const { return too_deep_; }
+
   // Keep a stack of parents so a use knows its context without building Clang's parent map,
   // which would cover every Python header and cost more than the parse.
   bool TraverseStmt(Stmt* s, DataRecursionQueue* = nullptr) {
     if (!s) return true;
+    if (stack_.size() >= kMaxNesting) {
+      too_deep_ = s;
+      return false;  // stops the whole walk: a file walked in part would give wrong facts
+    }
     stack_.push_back(s);
     bool ok = Base::TraverseStmt(s, nullptr);
     stack_.pop_back();
@@ -791,6 +813,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   }
 
   void record_table(const VarDecl* vd, const Expr* init) {
+    if (vd->isInvalidDecl()) return;  // Clang reported it; its initializer is whatever recovery left
     std::string rec = record_name(record_of(ctx_.getBaseElementType(vd->getType())));
     const auto* list = dyn_cast<InitListExpr>(init->IgnoreImplicit());
     if (!list) return;
@@ -814,7 +837,8 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     t.name = vd->getNameAsString();
     t.kind = kind;
     t.loc = where_.loc(vd->getLocation());
-    const RecordDecl* rd = record_of(list->getType());
+    const RecordDecl* rd = initialized_record(list);
+    if (!rd) return;
     unsigned i = 0;
     for (const FieldDecl* f : rd->fields()) {
       if (i >= list->getNumInits()) break;
@@ -828,7 +852,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
 
   // The initializer of field `name` in a struct initializer, or null.
   static const Expr* field_init(const InitListExpr* list, const char* name) {
-    const RecordDecl* rd = record_of(list->getType());
+    const RecordDecl* rd = initialized_record(list);
     if (!rd || list->isTransparent()) return nullptr;
     unsigned i = 0;
     for (const FieldDecl* f : rd->fields()) {
@@ -865,8 +889,10 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     d.free = referenced_name(field_init(list, "m_free"));
     d.decl = where_.range(vd->getSourceRange(), /*with_semicolon=*/true);
     d.in_namespace = vd->getDeclContext()->getEnclosingNamespaceContext()->isNamespace();
+    const RecordDecl* rd = initialized_record(list);
+    if (!rd) return;
     unsigned index = 0;
-    for (const FieldDecl* field : record_of(list->getType())->fields()) {
+    for (const FieldDecl* field : rd->fields()) {
       if (index >= list->getNumInits()) break;
       const Expr* init = list->getInit(index);
       if (!isa<ImplicitValueInitExpr>(init)) {
@@ -966,8 +992,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     t.name = vd->getNameAsString();
     t.loc = where_.loc(vd->getLocation());
     t.initialized = list != nullptr;
-    if (list) {
-      const RecordDecl* rd = record_of(list->getType());
+    if (const RecordDecl* rd = initialized_record(list)) {
       unsigned i = 0;
       for (const FieldDecl* f : rd->fields()) {
         if (i >= list->getNumInits()) break;
@@ -1026,6 +1051,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   Model& facts_;
   TranslationUnit& tu_;
   std::vector<const Stmt*> stack_;
+  const Stmt* too_deep_ = nullptr;
   const UnaryOperator* address_op_ = nullptr;  // the `&` use_kind last found
   const FunctionDecl* function_ = nullptr;
   const VarDecl* global_ = nullptr;
@@ -1132,7 +1158,14 @@ class Consumer : public ASTConsumer {
     tu.main_file = where_->relative(where_->path_of(sm.getMainFileID()));
     Visitor visitor(ctx, *where_, facts_, tu);
     visitor.TraverseDecl(ctx.getTranslationUnitDecl());
-    visitor.finish();
+    if (const Stmt* deep = visitor.too_deep()) {
+      tu.failed = true;
+      tu.errors.push_back({where_->loc(deep->getBeginLoc()),
+                           "code nested more than " + std::to_string(Visitor::kMaxNesting) +
+                               " levels deep: owngil does not analyse this file"});
+    } else {
+      visitor.finish();
+    }
     tu.user_files = where_->user_files();
     tu.user_files.insert(tu.main_file);
     tu.included_at = where_->included_at();

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <set>
 
@@ -63,6 +65,24 @@ bool read_string(const std::string& path, const toml::node& n, const char* key, 
   return true;
 }
 
+// `python` from a pyproject.toml is the tree's say, and owngil may run it to ask for its include
+// directory: only a directory (never run) or an executable named python* is taken. Relative
+// paths are relative to the file, as `baseline` is.
+bool read_python(const std::string& path, const toml::node& n, std::optional<std::string>* out, std::string* error) {
+  if (!read_string(path, n, "python", out, error)) return false;
+  fs::path p = fs::path(path).parent_path() / **out;  // an absolute value replaces the base
+  std::error_code ec;
+  bool interpreter = fs::is_regular_file(p, ec) && access(p.c_str(), X_OK) == 0 &&
+                     p.filename().string().rfind("python", 0) == 0;
+  if (!interpreter && !fs::is_directory(p, ec)) {
+    *error = where(path, n) + ": [tool.owngil] python must be an include directory or an executable named python*, not '" +
+             **out + "' (owngil runs nothing else from a configuration)";
+    return false;
+  }
+  *out = p.string();
+  return true;
+}
+
 }  // namespace
 
 bool load_config(const std::string& path, Config* out, std::string* error) {
@@ -86,7 +106,7 @@ bool load_config(const std::string& path, Config* out, std::string* error) {
     else if (key == "exclude") ok = read_list(path, node, "exclude", &out->exclude, error);
     else if (key == "extra-args") ok = read_list(path, node, "extra-args", &out->extra_args, error);
     else if (key == "fail-on") ok = read_string(path, node, "fail-on", &out->fail_on, error);
-    else if (key == "python") ok = read_string(path, node, "python", &out->python, error);
+    else if (key == "python") ok = read_python(path, node, &out->python, error);
     else if (key == "format") ok = read_string(path, node, "format", &out->format, error);
     else if (key == "method-state") ok = read_string(path, node, "method-state", &out->method_state, error);
     else if (key == "baseline") {

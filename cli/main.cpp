@@ -131,6 +131,7 @@ AnalyzerOptions analyzer_options(const InputFlags& in) {
   opt.extra_args = in.extra_args;
   opt.exclude = in.exclude;
   opt.jobs = in.jobs;
+  opt.warn = [](const std::string& message) { std::cerr << "owngil: warning: " << message << '\n'; };
   return opt;
 }
 
@@ -218,7 +219,11 @@ int run_check(CheckFlags f) {
     std::cerr << "owngil: error: nothing could be analysed\n";
     return kExitError;
   }
-  if (!f.write_baseline.empty() || never_fail) return kExitClean;
+  if (!f.write_baseline.empty()) return kExitClean;
+  // A file that did not compile (or a path that is not there) was not checked: CI must not pass
+  // it as clean, whatever --fail-on says about findings.
+  if (!analysis.errors.empty()) return kExitFindings;
+  if (never_fail) return kExitClean;
   for (const Finding& fd : report.findings)
     if (fd.severity >= fail_level) return kExitFindings;
   return kExitClean;

@@ -17,8 +17,27 @@ const char* level_of(Severity s) {
   return "warning";
 }
 
+// A path as a URI reference (RFC 3986): every byte but the unreserved ones and `/` percent-encoded,
+// so that spaces, `#`, `%`, `?` and non-ASCII names stay part of the path for SARIF readers.
+std::string uri_path(const std::string& path) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
 nlohmann::json physical(const SourceLoc& l) {
-  nlohmann::json loc = {{"artifactLocation", {{"uri", l.file}, {"uriBaseId", "SRCROOT"}}}};
+  nlohmann::json loc = {{"artifactLocation", {{"uri", uri_path(l.file)}, {"uriBaseId", "SRCROOT"}}}};
   if (l.line) loc["region"] = {{"startLine", l.line}, {"startColumn", std::max(1u, l.column)}};
   return loc;
 }
@@ -75,7 +94,7 @@ void write_sarif(std::ostream& out, const Report& r) {
           {"version", OWNGIL_VERSION},
           {"semanticVersion", OWNGIL_VERSION},
           {"rules", rules}}}}},
-      {"originalUriBaseIds", {{"SRCROOT", {{"uri", "file://" + root + "/"}}}}},
+      {"originalUriBaseIds", {{"SRCROOT", {{"uri", "file://" + uri_path(root) + "/"}}}}},
       {"results", results},
       {"invocations",
        {{{"executionSuccessful", r.files_analyzed > 0}, {"toolExecutionNotifications", notifications}}}}};

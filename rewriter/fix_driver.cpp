@@ -2,6 +2,7 @@
 // their edits merged and checked, then each file's new text. Refusals win: a module is ported
 // whole or not at all, and every reason found is reported at once.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -106,7 +107,13 @@ bool TreeFix::refused() const {
   return std::any_of(modules.begin(), modules.end(), [](const ModuleFix& m) { return m.outcome == ModuleOutcome::Refused; });
 }
 
-bool in_tree(const std::string& rel) { return !rel.empty() && rel[0] != '/' && rel.find("..") == std::string::npos; }
+// No component is `..` (a file may well be called `a..b.c`).
+bool in_tree(const std::string& rel) {
+  if (rel.empty() || rel[0] == '/') return false;
+  for (const std::filesystem::path& part : std::filesystem::path(rel))
+    if (part == "..") return false;
+  return true;
+}
 
 SourceReader tree_reader(const Model& model) {
   return [&model](const std::string& rel) { return in_tree(rel) ? read_whole(model.root + "/" + rel) : ""; };

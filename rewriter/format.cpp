@@ -1,6 +1,7 @@
 #include "format.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <set>
 
@@ -10,7 +11,9 @@ FileStyle style_of(const std::string& path, const std::string& text) {
   FileStyle st;
   size_t dot = path.find_last_of('.');
   std::string ext = dot == std::string::npos ? "" : path.substr(dot);
-  st.cxx = ext == ".cpp" || ext == ".cc" || ext == ".cxx";
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  st.cxx = ext == ".cpp" || ext == ".cc" || ext == ".cxx" || ext == ".c++" || ext == ".cp" ||
+           (dot != std::string::npos && path.substr(dot) == ".C");  // .C is C++, .c is C
   for (size_t pos = 0; pos < text.size();) {
     size_t nl = text.find('\n', pos);
     std::string line = text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);

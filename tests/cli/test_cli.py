@@ -16,8 +16,8 @@ OWNGIL = os.environ.get("OWNGIL", "owngil")
 CORPUS = pathlib.Path(os.environ.get("OWNGIL_CORPUS", pathlib.Path(__file__).resolve().parents[2] / "corpus"))
 
 
-def run(*args, cwd=None):
-    return subprocess.run([OWNGIL, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
+def run(*args, cwd=None, timeout=300):
+    return subprocess.run([OWNGIL, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=timeout)
 
 
 class TreeCase(unittest.TestCase):
@@ -285,6 +285,231 @@ class CompileDatabase(TreeCase):
         r = run("check", "--no-config", "-p", case)
         self.assertEqual(r.returncode, 2)
         self.assertIn("compile_commands.json", r.stderr)
+
+
+def crashed(r):
+    """A negative return code is a signal (SIGSEGV on a stack overflow or a null record)."""
+    return r.returncode < 0
+
+
+class InvalidInput(TreeCase):
+    """Code Clang rejects, or that is absurdly deep, is reported with its place; the rest is analysed."""
+
+    INVALID_TABLES = """\
+        #include <Python.h>
+        static PyObject *f(int)(PyObject *a, PyObject *b) { return a; }
+        static PyNumberMethods nm = { .nb_add = f };
+        static PyTypeObject T = { PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "x", .tp_repr = f };
+        static PyModuleDef d = { PyModuleDef_HEAD_INIT, .m_name = "x", .m_traverse = f };
+        """
+
+    def test_invalid_table_initializers_are_reported_and_others_analysed(self):
+        case = self.copy_case("clean_multiphase")
+        self.write("clean_multiphase/broken.c", self.INVALID_TABLES)
+        r = run("check", "--no-config", "--format", "json", case)
+        self.assertFalse(crashed(r), r.stderr)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"], {"total": 2, "analyzed": 2})
+        self.assertRegex(r.stderr, r"broken\.c:2:\d+: error: ")
+        # What is valid around the errors is still seen: the static type, on its line.
+        self.assertEqual([(f["file"], f["line"], f["rule"]) for f in doc["findings"]], [("broken.c", 4, "OG201")])
+
+    def test_file_that_does_not_compile_fails_the_run(self):
+        case = self.copy_case("clean_multiphase")
+        self.write("clean_multiphase/broken.c", "int f( {\n")
+        r = run("check", "--no-config", "--fail-on", "never", case)
+        self.assertEqual(r.returncode, 1, r.stderr)  # no finding, but a file was not checked
+        self.assertIn("broken.c:1:", r.stderr)
+
+    def test_expression_of_20000_operands(self):
+        case = self.copy_case("single_phase_globals")
+        self.write("single_phase_globals/deep.c",
+                   "static long x;\nvoid deep(void) {\n    x = " + "+".join(["1"] * 20000) + ";\n}\n")
+        r = run("check", "--no-config", "--format", "json", case)
+        self.assertFalse(crashed(r), r.stderr)
+        self.assertEqual(r.returncode, 1)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"], {"total": 2, "analyzed": 1})
+        self.assertRegex(r.stderr, r"deep\.c:3:\d+: error: code nested more than \d+ levels deep")
+        self.assertEqual(len(doc["findings"]), 5)  # spglobals.c, analysed as before
+
+    def test_bare_cr_module_through_fix_and_check(self):
+        case = self.copy_case("static_types")
+        source = case / "stypes.c"
+        source.write_bytes(source.read_bytes().replace(b"\n", b"\r"))
+        run("fix", "--no-config", "--write", case)
+        r = run("check", "--no-config", case)
+        self.assertFalse(crashed(r), r.stderr)
+        self.assertIn(r.returncode, (0, 1, 2), r.stderr)
+
+
+class HostileTree(TreeCase):
+    """A tree's configuration and compile commands run nothing and write nothing."""
+
+    def test_config_python_is_not_run_through_a_shell(self):
+        case = self.copy_case("clean_multiphase")
+        # An executable whose name passes the python* rule but quotes its way out of a shell command.
+        name = "python'; touch pwned; '"
+        (case / name).write_text("")
+        os.chmod(case / name, 0o755)
+        self.write("clean_multiphase/pyproject.toml", f"[tool.owngil]\npython = \"{name}\"\n")
+        r = run("check", ".", cwd=case)
+        self.assertFalse((case / "pwned").exists(), "the configured python ran through a shell")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("could not find its Python.h", r.stderr)
+
+    def test_config_python_must_be_an_interpreter_or_a_directory(self):
+        case = self.copy_case("clean_multiphase")
+        name = "x'; touch pwned; '"
+        (case / name).write_text("")
+        self.write("clean_multiphase/pyproject.toml", f"[tool.owngil]\npython = \"{name}\"\n")
+        r = run("check", ".", cwd=case)
+        self.assertFalse((case / "pwned").exists(), "the configured python ran through a shell")
+        self.assertEqual(r.returncode, 2)
+        self.assertRegex(r.stderr, r"pyproject\.toml:2: \[tool.owngil\] python must be an include directory")
+
+    def test_config_python_include_directory_is_taken(self):
+        case = self.copy_case("clean_multiphase")
+        include = json.loads(run("check", "--no-config", "--format", "json", case).stdout)["python_include"]
+        self.write("clean_multiphase/pyproject.toml", f"[tool.owngil]\npython = \"{include}\"\n")
+        self.assertEqual(run("check", case).returncode, 0)
+
+    def test_dependency_flags_write_nothing(self):
+        case = self.copy_case("clean_multiphase")
+        deps = self.tmp / "deps.d"
+        for flags in (["-MD", "-MF", deps], [f"-Wp,-MD,{deps}"], ["-Xclang", "-dependency-file", "-Xclang", deps,
+                                                                 "-Xclang", "-MT", "-Xclang", "x.o"]):
+            r = run("check", "--no-config", *[f"--extra-arg={f}" for f in flags], case)
+            self.assertFalse(deps.exists(), flags)
+            self.assertEqual(r.returncode, 0, (flags, r.stderr))
+            self.assertIn(f"owngil: warning: compile flag '{flags[0].split(',')[0]}", r.stderr)
+
+    def test_response_file_is_not_read(self):
+        case = self.copy_case("clean_multiphase")
+        secret = self.tmp / "secret.txt"
+        secret.write_text("SECRET_owngil_17\n")  # Clang would name it: no such file
+        for fmt in ("text", "json", "sarif"):
+            r = run("check", "--no-config", "--format", fmt, f"--extra-arg=@{secret}", case)
+            self.assertNotIn("SECRET_owngil_17", r.stdout + r.stderr)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stderr.count("owngil: warning: compile flag '@"), 1)
+
+    def test_list_files_are_not_read(self):
+        # Clang quotes a malformed sanitizer or profile list, then aborts the whole process.
+        case = self.copy_case("clean_multiphase")
+        secret = self.tmp / "secret.txt"
+        secret.write_text("SECRET_owngil_17 line\n")
+        for flags in (["-fsanitize=address", f"-fsanitize-ignorelist={secret}"], [f"-fprofile-list={secret}"],
+                      ["-Xclang", f"-fsanitize-ignorelist={secret}"]):
+            r = run("check", "--no-config", *[f"--extra-arg={f}" for f in flags], case)
+            self.assertFalse(crashed(r), (flags, r.stderr))
+            self.assertNotIn("SECRET_owngil_17", r.stdout + r.stderr)
+            self.assertEqual(r.returncode, 0, (flags, r.stderr))
+
+    def test_compile_database_flags_are_filtered_once(self):
+        case = self.copy_case("multi_file")
+        include = json.loads(run("check", "--no-config", "--format", "json", case).stdout)["python_include"]
+        secret = self.tmp / "secret.rsp"
+        secret.write_text("SECRET_owngil_17\n")  # Clang would name it: no such file
+        entries = [{"directory": str(case), "file": name,
+                    "arguments": ["cc", "-I", include, "-Iinclude", "-MD", "-MF", str(self.tmp / (name + ".d")),
+                                  f"@{secret}", "-c", name, "-o", name + ".o"]}
+                   for name in ("mf_module.c", "mf_registry.c")]
+        (case / "compile_commands.json").write_text(json.dumps(entries))
+        r = run("check", "--no-config", "--format", "json", "-p", case)
+        self.assertEqual(json.loads(r.stdout)["files"], {"total": 2, "analyzed": 2}, r.stderr)
+        self.assertEqual(list(self.tmp.glob("*.d")), [])
+        self.assertNotIn("SECRET_owngil_17", r.stdout + r.stderr)
+        for flag in ("-MD", "-MF", "@"):  # one warning per flag, not one per file
+            self.assertEqual(r.stderr.count(f"compile flag '{flag}"), 1, r.stderr)
+
+
+class OddInputs(TreeCase):
+    """Nothing analysed exits 2 and says why; special files are never opened; odd names work."""
+
+    def assert_nothing_analysed(self, r, message):
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn(message, r.stderr)
+        self.assertIn("nothing could be analysed", r.stderr)
+
+    def test_fifo_is_skipped_not_opened(self):
+        fifo = self.tmp / "pipe.c"
+        os.mkfifo(fifo)
+        r = run("check", "--no-config", fifo, timeout=60)  # would block forever on open()
+        self.assert_nothing_analysed(r, "pipe.c: error: skipped: a FIFO")
+
+    def test_fifo_in_a_tree_is_reported(self):
+        case = self.copy_case("clean_multiphase")
+        os.mkfifo(case / "pipe.c")
+        r = run("check", "--no-config", case)
+        self.assertEqual(r.returncode, 1, r.stderr)  # clean.c analysed, pipe.c not
+        self.assertIn("pipe.c: error: skipped: a FIFO", r.stderr)
+        self.assertIn("module 'clean': already isolated", r.stdout)
+
+    def test_device_is_skipped(self):
+        os.symlink("/dev/zero", self.tmp / "zero.c")
+        self.assert_nothing_analysed(run("check", "--no-config", self.tmp / "zero.c"), "skipped: a character device")
+        self.assert_nothing_analysed(run("check", "--no-config", "/dev/zero"), "/dev/zero: error: skipped")
+
+    def test_unreadable_file(self):
+        # As root every file is readable: run as nobody, on a tree nobody may enter but not read.
+        if os.geteuid() == 0 and not shutil.which("setpriv"):
+            self.skipTest("root without setpriv")
+        case = self.copy_case("clean_multiphase")
+        include = json.loads(run("check", "--no-config", "--format", "json", case).stdout)["python_include"]
+        (case / "clean.c").chmod(0)
+        argv = [OWNGIL, "check", "--no-config", "--python", include, str(case / "clean.c")]
+        if os.geteuid() == 0:
+            headers = self.tmp / "include"
+            shutil.copytree(include, headers)  # root's own Python may be out of nobody's reach
+            argv[4] = str(headers)
+            for d in (self.tmp, case):
+                d.chmod(0o755)
+            argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+        self.assert_nothing_analysed(r, "clean.c")
+
+    def test_compile_database_with_missing_files(self):
+        db = self.tmp / "db"
+        db.mkdir()
+        (db / "compile_commands.json").write_text(json.dumps(
+            [{"directory": str(db), "file": "gone.c", "arguments": ["cc", "-c", "gone.c"]}]))
+        self.assert_nothing_analysed(run("check", "--no-config", "-p", db), "gone.c: error: listed in")
+
+    def test_dots_inside_a_file_name(self):
+        case = self.copy_case("single_phase_plain")
+        (case / "plain.c").rename(case / "a..b.c")
+        r = run("check", "--no-config", case)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertNotIn("internal error", r.stderr)
+        self.assertIn("module 'plain': can be ported automatically", r.stdout)
+        r = run("fix", "--no-config", case)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith("--- a/a..b.c\n+++ b/a..b.c\n"), r.stdout[:200])
+
+    def test_upper_case_extensions_are_cpp(self):
+        case = self.copy_case("cpp_module")
+        for source in case.glob("*.cpp"):
+            source.rename(source.with_suffix(".CPP"))
+        r = run("check", "--no-config", "--format", "json", case)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"]["analyzed"], doc["files"]["total"], r.stderr)
+        self.assertGreater(doc["files"]["total"], 0)
+        self.assertEqual(doc["errors"], [])  # C++ parsed as C++: no error
+        self.assertTrue(doc["modules"], r.stderr)
+
+    def test_sarif_uris_are_percent_encoded(self):
+        case = self.copy_case("single_phase_plain")
+        odd = self.tmp / "odd dir#1"
+        case.rename(odd)
+        (odd / "plain.c").rename(odd / "pl%ain é.c")
+        r = run("check", "--no-config", "--format", "sarif", odd)
+        sarif = json.loads(r.stdout)["runs"][0]
+        uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
+                for res in sarif["results"] for loc in res["locations"]}
+        self.assertEqual(uris, {"pl%25ain%20%C3%A9.c"})
+        self.assertTrue(sarif["originalUriBaseIds"]["SRCROOT"]["uri"].endswith("/odd%20dir%231/"))
 
 
 if __name__ == "__main__":

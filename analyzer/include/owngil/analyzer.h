@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct AnalyzerOptions {
   std::vector<std::string> exclude;     // glob patterns (relative to the root) to skip
   unsigned jobs = 1;
   bool parse_only = false;  // benchmarks: run Clang's bare SyntaxOnlyAction, collect nothing
+  // Told once per compile flag dropped from the database's commands or extra_args (see
+  // drop_unsafe_flags); null: dropped silently.
+  std::function<void(const std::string&)> warn;
 };
 
 // A problem with the input itself (not an isolation finding): unreadable file, parse error, ...
@@ -36,13 +40,21 @@ struct AnalysisResult {
 // found. Empty string and a message in `why` when there is none.
 std::string find_python_include(const std::string& python, std::string* why);
 
-// Source files under `paths` (.c .cc .cpp .cxx), skipping build and hidden directories and symlink
-// loops. Problems (missing paths, ...) are appended to `errors`.
+// Source files under `paths` (.c .cc .cpp .cxx .C .CPP ...), skipping build and hidden
+// directories and symlink loops. Problems (missing paths, FIFOs and devices, which are never
+// opened, ...) are appended to `errors`.
 std::vector<std::string> discover_sources(const std::vector<std::string>& paths,
                                           const std::vector<std::string>& exclude,
                                           std::vector<InputError>& errors);
 
 AnalysisResult analyze(const AnalyzerOptions& options);
+
+// `args` without the flags that would make Clang write files (-MD -MF, -Wp,..., -o, traces),
+// read files other than sources and headers (@file, --config, -ivfsoverlay) or load plugins
+// (-fplugin, -Xclang -load); a compile command from a stranger's tree gets none of that. Each
+// dropped flag (with its value) goes into `dropped`; args before `first` are kept as they are.
+std::vector<std::string> drop_unsafe_flags(const std::vector<std::string>& args, std::set<std::string>* dropped,
+                                           size_t first = 0);
 
 // For tests: the model of one in-memory file (named `file_name`), compiled with `args`
 // plus the newest Python include dir found ($OWNGIL_PYTHON overrides).
