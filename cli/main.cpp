@@ -135,16 +135,30 @@ AnalyzerOptions analyzer_options(const InputFlags& in) {
   return opt;
 }
 
-// What `owngil fix` starts from: every rule's findings, suppressed ones aside.
-std::vector<Finding> fix_findings(const Model& model) {
-  std::vector<Finding> findings = run_rules(model);
+// The rules a project's pyproject.toml selects (`select`, less `ignore`): check reports them and
+// fix treats the others like suppressed findings, so both agree on what the project accepts.
+// False (with the bad id) on an unknown rule.
+bool configured_rules(const Config& cfg, std::set<std::string>* rules, std::string* bad) {
+  std::set<std::string> ignored;
+  if (!resolve_rules(split_ids(cfg.select.value_or(std::vector<std::string>{})), rules, bad) ||
+      !resolve_rules(split_ids(cfg.ignore.value_or(std::vector<std::string>{})), &ignored, bad))
+    return false;
+  if (rules->empty())
+    for (const Rule& r : all_rules()) rules->insert(r.info.id);
+  for (const std::string& id : ignored) rules->erase(id);
+  return true;
+}
+
+// What `owngil fix` starts from: the configured rules' findings, suppressed ones aside.
+std::vector<Finding> fix_findings(const Model& model, const std::set<std::string>& rules) {
+  std::vector<Finding> findings = run_rules(model, rules);
   apply_suppressions(model, findings);
   return findings;
 }
 
-std::set<std::string> modules_fix_refuses(const Model& model) {
+std::set<std::string> modules_fix_refuses(const Model& model, const std::set<std::string>& rules) {
   std::set<std::string> refused;
-  for (const ModuleFix& m : fix_tree(model, fix_findings(model), {}).modules)
+  for (const ModuleFix& m : fix_tree(model, fix_findings(model, rules), {}).modules)
     if (m.outcome == ModuleOutcome::Refused) refused.insert(m.plan.module);
   return refused;
 }
@@ -174,6 +188,8 @@ int run_check(CheckFlags f) {
   if (selected.empty())
     for (const Rule& r : all_rules()) selected.insert(r.info.id);
   for (const std::string& id : ignored) selected.erase(id);
+  std::set<std::string> fix_rules;  // what fix would repair: the project's configuration, not these flags
+  if (!configured_rules(cfg, &fix_rules, &bad)) return usage_error(cfg.source + ": unknown rule '" + bad + "'");
 
   AnalyzerOptions opt = analyzer_options(f.in);
   opt.parse_only = f.parse_only;
@@ -194,7 +210,7 @@ int run_check(CheckFlags f) {
     if (!write_baseline(f.write_baseline, report.findings, &error)) return usage_error(error);
     std::cerr << "owngil: wrote " << report.findings.size() << " finding(s) to baseline " << f.write_baseline << '\n';
   }
-  report.modules = summarize(analysis.model, report.findings, modules_fix_refuses(analysis.model));
+  report.modules = summarize(analysis.model, report.findings, modules_fix_refuses(analysis.model, fix_rules));
   if (analysis.files_analyzed > 0 && analysis.model.modules.empty())
     report.errors.push_back({{f.in.paths.empty() ? f.in.compile_db : f.in.paths.front(), 0, 0},
                              "no extension module found (no PyInit_* function defined)"});
@@ -257,6 +273,8 @@ int run_fix(FixFlags f) {
   FixOptions options;
   std::string bad;
   if (!resolve_rules(split_ids(f.rules), &options.rules, &bad)) return usage_error("unknown rule '" + bad + "'");
+  std::set<std::string> configured;
+  if (!configured_rules(cfg, &configured, &bad)) return usage_error(cfg.source + ": unknown rule '" + bad + "'");
   bool from_config = f.method_state.empty() && cfg.method_state;
   if (f.method_state.empty()) f.method_state = cfg.method_state.value_or("fastest");
   if (f.method_state == "defining-class") options.method_state = MethodState::DefiningClass;
@@ -279,7 +297,7 @@ int run_fix(FixFlags f) {
     return kExitError;
   }
   const Model& model = analysis.model;
-  TreeFix fix = fix_tree(model, fix_findings(model), options);
+  TreeFix fix = fix_tree(model, fix_findings(model, configured), options);
   if (f.explain) {
     std::cout << (f.format == "json" ? explain_json(fix) : explain_text(fix));
     return fix.refused() ? kExitFindings : kExitClean;

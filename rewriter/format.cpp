@@ -71,6 +71,20 @@ SourceLoc loc_of(const std::string& src, const SourceRange& r) {
   return {r.file, line, static_cast<unsigned>(r.begin - line_start(src, r.begin) + 1)};
 }
 
+std::string first_argument(const std::string& text, unsigned args_begin) {
+  int depth = 0;
+  size_t i = args_begin;
+  for (; i < text.size(); ++i) {
+    char ch = text[i];
+    if (ch == '(' || ch == '[' || ch == '{') ++depth;
+    if ((ch == ')' || ch == ']' || ch == '}') && depth-- == 0) break;
+    if (ch == ',' && depth == 0) break;
+  }
+  std::string arg = text.substr(args_begin, i - args_begin);
+  size_t b = arg.find_first_not_of(" \t\r\n"), e = arg.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? "" : arg.substr(b, e + 1 - b);
+}
+
 std::vector<std::string> macro_arguments(const std::string& call) {
   std::vector<std::string> out;
   size_t open = call.find('(');

@@ -37,6 +37,9 @@ std::string failure_value(const std::string& return_type);
 // Line and column of a range's start, for messages.
 SourceLoc loc_of(const std::string& text, const SourceRange& r);
 
+// The first argument of a call whose arguments start at `args_begin` (just after `(`), trimmed.
+std::string first_argument(const std::string& text, unsigned args_begin);
+
 // The arguments of a macro invocation as spelled, trimmed: `M(a, f(b, c))` -> {"a", "f(b, c)"}.
 std::vector<std::string> macro_arguments(const std::string& call);
 

@@ -199,6 +199,11 @@ std::map<std::string, TypeAccess> type_functions(const Model& model, const Stati
       add(f.field, f.value);
     }
   }
+  // Getters and setters of the type's PyGetSetDef table receive the object first, like slots.
+  if (const TypeField* getset = field_of(type, "tp_getset"))
+    for (const AddressTaken& a : model.address_taken)
+      if (a.in_global == getset->value && a.loc.file == type.loc.file && model.function(a.function, type.loc.file))
+        out.emplace(a.function, TypeAccess::Self);
   if (const TypeField* methods = field_of(type, "tp_methods"))
     if (const MethodTable* table = model.method_table(methods->value))
       for (const MethodEntry& e : table->entries) {

@@ -196,7 +196,14 @@ void Planner::plan_init() {
 void Planner::plan_interpreter_slots() {
   const ModuleDef& def = *plan_.def;
   const SlotTable* table = model_.module_slots(def.slots);
-  if (!table) return refuse(def.loc, "'" + def.name + "' has no slot table to add Py_mod_multiple_interpreters to");
+  if (!table && !def.slots.empty()) return refuse(def.loc, "cannot find the slot table '" + def.slots + "' of '" + def.name + "'");
+  if (!table) {  // a multi-phase module without m_slots: it gets a table of its own
+    if (!def.decl.valid()) return refuse(def.loc, "the PyModuleDef '" + def.name + "' is written by a macro");
+    plan_.declare_support = true;
+    plan_.new_slot_table = fresh_name(module_.name + "_slots");
+    plan_.def_fields.push_back({"m_slots", plan_.new_slot_table, "OG002"});
+    return;
+  }
   const SlotEntry* existing = nullptr;
   bool has_gil = false;
   for (const SlotEntry& e : table->entries) {

@@ -122,6 +122,7 @@ struct PortPlan {
   bool convert_init = false;       // OG001: PyInit becomes the exec function
   std::vector<const Prototype*> stale_prototypes;  // of a helper that became the exec function: removed
   bool declare_support = false;    // OG002 on a multi-phase module: the slot table gains the slots
+  std::string new_slot_table;      // ... or, when it has none, a new one of that name (m_slots)
   std::vector<ModuleLookup> module_lookups;  // OG302
   std::vector<MovedGlobal> globals;    // in the model's order
   std::vector<ConvertedType> types;    // in the model's order

@@ -263,6 +263,7 @@ void Planner::plan_access(const std::string& name, const std::set<std::string>& 
     bool converted_init = plan_.execs.count(name) && name == init.builder;
     fp.module = converted_init ? plan_.init_module_param : module_parameter(*f, "OG101");
     if (fp.module.empty() || !f->body_begin) refuse(f->loc, "cannot find the module parameter of '" + f->name + "'");
+    else if (!converted_init) check_direct_calls(*f);
   } else {
     fp.access = StateAccess::StateParameter;
     if (auto helper = plan_.readying_helpers.find(name); helper != plan_.readying_helpers.end())
@@ -289,6 +290,25 @@ void Planner::plan_access(const std::string& name, const std::set<std::string>& 
     fp.calls.push_back(call);
   }
   plan_.functions[name] = fp;
+}
+
+// A module-level function that now reads the state from its module argument may also be called
+// from C: each such call must pass its own caller's module (`helper(NULL, x)`, or another object,
+// would make the state lookup read garbage).
+void Planner::check_direct_calls(const Function& f) {
+  for (const Function& caller : model_.functions)
+    for (const Call& c : caller.calls) {
+      if (c.callee != f.name || !module_.files.count(caller.loc.file)) continue;
+      std::string first = c.args_begin ? first_argument(text(c.loc.file), c.args_begin) : "";
+      bool caller_has_module = module_methods_.count(caller.name) || plan_.execs.count(caller.name);
+      std::string callers_module = caller.name == plan_.init->builder && plan_.init->style == InitStyle::SinglePhase
+                                       ? plan_.init->module_variable
+                                   : caller.params.empty() ? "" : caller.params[0].name;
+      if (caller_has_module && !first.empty() && first == callers_module) continue;
+      refuse(c.loc, "'" + f.name + "' will read the module state from its first argument, and '" + caller.name +
+                        "' calls it with " + (first.empty() ? "something fix cannot read" : "'" + first + "'") +
+                        " there: pass the module (or split the function's body into a helper) by hand");
+    }
 }
 
 // Slots, methods and getters of a converted type find their module through the type, walking

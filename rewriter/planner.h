@@ -47,6 +47,7 @@ class Planner {
   void choose_state_variable(const std::set<std::string>& needs);
   void plan_access(const std::string& name, const std::set<std::string>& needs, std::set<std::string>* files);
   void plan_fetch_from_type(FunctionPlan& fp);
+  void check_direct_calls(const Function& f);
   void plan_state_parameter(FunctionPlan& fp, const std::string& entry_table = "");
   std::string chain_to_state(const std::string& function) const;
   void place_state_struct(const std::set<std::string>& needs, const std::set<std::string>& files);

@@ -19,6 +19,7 @@ void repair_def_fields(const RepairContext& ctx, RepairResult& out) {
   const ModuleDef& def = *plan.def;
   FileStyle st = style_of(def.loc.file, ctx.text(def.loc.file));
   std::map<int, std::string> appended;
+  std::string appended_rule;  // (each field's rule is claimed below; the insertion carries the first)
   for (const DefField& f : plan.def_fields) {
     out.repaired.insert(f.rule);
     auto written = def.written_fields.find(f.field);
@@ -27,6 +28,7 @@ void repair_def_fields(const RepairContext& ctx, RepairResult& out) {
       continue;
     }
     appended[static_cast<int>(std::find(kDefFields.begin(), kDefFields.end(), f.field) - kDefFields.begin())] = f.value;
+    if (appended_rule.empty()) appended_rule = f.rule;
   }
   if (appended.empty()) return;
   std::string text_to_add;
@@ -36,7 +38,7 @@ void repair_def_fields(const RepairContext& ctx, RepairResult& out) {
     for (int i = def.last_written_index + 1; i <= appended.rbegin()->first; ++i)
       text_to_add += ", " + (appended.count(i) ? appended[i] : std::string("NULL"));
   }
-  out.insert(def.last_written.file, def.last_written.end, text_to_add, "OG001");
+  out.insert(def.last_written.file, def.last_written.end, text_to_add, appended_rule);
 }
 
 }  // namespace owngil

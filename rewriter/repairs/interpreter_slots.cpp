@@ -9,6 +9,16 @@ constexpr int kModMultipleInterpretersSlot = 3, kModGilSlot = 4;
 void repair_interpreter_slots(const RepairContext& ctx, RepairResult& out) {
   const PortPlan& plan = ctx.plan;
   if (!plan.declare_support) return;
+  if (!plan.new_slot_table.empty()) {  // the module had none: a table right before its definition
+    const SourceRange& decl = plan.def->decl;
+    const std::string& src = ctx.text(decl.file);
+    FileStyle st = style_of(decl.file, src);
+    out.insert(decl.file, static_cast<unsigned>(line_start(src, decl.begin)),
+               "static PyModuleDef_Slot " + plan.new_slot_table + "[] = {\n" +
+                   interpreter_slot_lines(st.indent, true, true, plan.declares_no_gil) + st.indent + "{0, NULL},\n};\n\n",
+               "OG002");
+    return;
+  }
   const SlotTable& table = *ctx.model.module_slots(plan.def->slots);
   const SlotEntry* existing = nullptr;
   bool has_gil = false;

@@ -11,8 +11,12 @@ void repair_module_parameters(const RepairContext& ctx, RepairResult& out) {
       const std::string& src = ctx.text(p.range.file);
       bool after_star = p.range.end > 0 && src[p.range.end - 1] == '*';
       out.insert(p.range.file, p.range.end, after_star ? n.name : " " + n.name, n.rule);
-    } else {  // Py_UNUSED(module)
-      out.edit(p.range.file, p.range.begin, p.range.end, "PyObject *" + n.name);
+    } else {  // `T *Py_UNUSED(name)`: the macro goes, the declared type stays
+      std::string decl = ctx.text(p.range.file).substr(p.range.begin, p.range.end - p.range.begin);
+      size_t at = decl.find("Py_UNUSED(");
+      size_t close = at == std::string::npos ? at : decl.find(')', at);
+      if (close == std::string::npos) out.edit(p.range.file, p.range.begin, p.range.end, "PyObject *" + n.name);
+      else out.edit(p.range.file, static_cast<unsigned>(p.range.begin + at), static_cast<unsigned>(p.range.begin + close + 1), n.name);
     }
   }
 }

@@ -763,6 +763,17 @@ class Fix(TreeCase):
         self.assertIn("does not compile (use of undeclared identifier 'undeclared_name')", r.stderr)
         self.assertEqual(r.stdout, "")
 
+    def test_rules_the_config_ignores_do_not_block_fix_and_check_agrees(self):
+        case = self.copy_case("gilstate_callback")  # OG301 is manual: fix refuses on it
+        self.assertEqual(run("fix", "--no-config", case).returncode, 1)
+        self.write("gilstate_callback/pyproject.toml", '[tool.owngil]\nignore = ["OG301"]\n')
+        r = run("check", "--format", "json", case)
+        self.assertEqual(json.loads(r.stdout)["modules"][0]["verdict"], "automatic", r.stdout)
+        r = run("fix", case)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("module 'gilcb': ported", r.stderr)
+        self.assertIn("PyGILState_Ensure", r.stdout)  # left as it is: the project accepts it
+
     def test_check_verdict_agrees_with_fix(self):
         case = self.copy_case("refuse_callback")  # every finding is fixable, but fix must refuse
         r = run("check", "--no-config", "--format", "json", case)

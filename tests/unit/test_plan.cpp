@@ -118,3 +118,25 @@ PyMODINIT_FUNC PyInit_m(void) { return PyModule_Create(&d); }
   CHECK(p.plan().globals.empty());
   CHECK_FALSE(p.plan().convert_init);
 }
+
+TEST_CASE("plan: a module function called from C with something else than the caller's module is refused", "[plan]") {
+  const char* tail = R"(
+static PyMethodDef methods[] = {{"get", get, METH_O, NULL}, {"twice", twice, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods, NULL, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) { return PyModule_Create(&d); }
+)";
+  std::string head = R"(#include <Python.h>
+static long hits;
+static PyObject *get(PyObject *module, PyObject *arg) { (void)module; (void)arg; return PyLong_FromLong(++hits); }
+)";
+  Planned with_null = planned(head + R"(static PyObject *twice(PyObject *module, PyObject *arg) {
+    (void)module; Py_XDECREF(get(NULL, arg)); return get(NULL, arg);
+})" + tail);
+  REQUIRE(with_null.plan().refusals.size() == 2);
+  CHECK(with_null.plan().refusals[0].reason.find("'get' will read the module state from its first argument, and 'twice' "
+                                                 "calls it with 'NULL'") == 0);
+  Planned with_module = planned(head + R"(static PyObject *twice(PyObject *self, PyObject *arg) {
+    Py_XDECREF(get(self, arg)); return get(self, arg);
+})" + tail);
+  CHECK(with_module.plan().refusals.empty());
+}
