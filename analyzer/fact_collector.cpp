@@ -212,6 +212,44 @@ GlobalKind classify(ASTContext& ctx, QualType t) {
   return GlobalKind::CData;
 }
 
+// The members of an aggregate of type `t` that hold Python objects, appended to `out` as paths
+// below `path`. Object pointers (also typedef'd) count, and objects embedded by value; definition
+// tables are CPython's own business. Only members held by value are followed (a pointer to a
+// struct is not the global's storage), with a depth limit for pathological nesting.
+void collect_object_paths(ASTContext& ctx, QualType t, const std::string& path, unsigned depth,
+                          std::vector<std::string>& out) {
+  if (t.isNull() || depth > 16) return;
+  if (const ArrayType* array = ctx.getAsArrayType(t)) {
+    collect_object_paths(ctx, array->getElementType(), path + "[]", depth + 1, out);
+    return;
+  }
+  if (is_object_pointer(t)) {
+    out.push_back(path);
+    return;
+  }
+  const RecordDecl* rd = record_of(t);
+  if (!rd || is_table_record(record_name(rd))) return;
+  if (is_object_record(rd)) {  // a statically allocated object: shared as a whole
+    out.push_back(path);
+    return;
+  }
+  const RecordDecl* def = rd->getDefinition();
+  if (!def) return;
+  for (const FieldDecl* field : def->fields()) {
+    // An anonymous struct or union member adds no name of its own: `s.x`, not `s..x`.
+    std::string name = field->isAnonymousStructOrUnion() ? path : path + "." + field->getNameAsString();
+    collect_object_paths(ctx, field->getType(), name, depth + 1, out);
+  }
+}
+
+// A type as Clang spells it, without the file path Clang gives unnamed structs ("struct (unnamed
+// struct at /abs/x.c:3:8)"): messages and goldens must not depend on where the tree lives.
+std::string type_spelling(ASTContext& ctx, QualType t) {
+  PrintingPolicy policy(ctx.getPrintingPolicy());
+  policy.AnonymousTagLocations = false;
+  return t.getAsString(policy);
+}
+
 const Expr* strip(const Expr* e) { return e ? e->IgnoreParenCasts() : nullptr; }
 
 const FunctionDecl* called_function(const Expr* e) {
@@ -484,9 +522,10 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     if (it != global_index_.end()) return facts_.globals[it->second];
     Global g;
     g.name = vd->getNameAsString();
-    g.type = vd->getType().getAsString();
+    g.type = type_spelling(ctx_, vd->getType());
     g.loc = where_.loc(vd->getLocation());
     g.kind = classify(ctx_, vd->getType());
+    if (g.kind == GlobalKind::CData) collect_object_paths(ctx_, vd->getType(), g.name, 0, g.object_fields);
     g.is_const = ctx_.getBaseElementType(vd->getType()).isConstQualified();
     g.thread_local_storage = vd->getTLSKind() != VarDecl::TLS_None;
     if (vd->isStaticLocal()) {

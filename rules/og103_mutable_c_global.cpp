@@ -40,8 +40,10 @@ bool is_read_only_use(const GlobalUse& u) {
 // through it at any time, even when the address was taken during init.
 bool address_is_kept(const GlobalUse& u) { return u.kind == UseKind::AddressOf && u.passed_to.empty(); }
 
+// Aggregates holding objects are OG101's (which fix refuses): one finding each, not two.
 bool is_candidate(const Global& g) {
-  return g.kind == GlobalKind::CData && !g.is_const && !g.thread_local_storage && g.is_definition;
+  return g.kind == GlobalKind::CData && !g.is_const && !g.thread_local_storage && g.is_definition &&
+         !is_object_aggregate(g);
 }
 
 std::vector<Finding> check(const Model& m) {

@@ -27,6 +27,29 @@ void note_macro_uses(const Global& g, Finding& f) {
   }
 }
 
+bool is_object_aggregate(const Global& g) { return g.kind == GlobalKind::CData && !g.object_fields.empty(); }
+
+std::string quoted_object_fields(const Global& g) {
+  std::string out;
+  for (const std::string& p : g.object_fields) out += (out.empty() ? "'" : ", '") + p + "'";
+  return out;
+}
+
+void mark_aggregate_manual(const Global& g, Finding& f) {
+  f.fixable = false;
+  f.manual_because = Note{g.loc, "move it into the module state by hand: fix does not move aggregates yet"};
+  note_every_use(g, f);
+}
+
+void note_every_use(const Global& g, Finding& f) {
+  std::set<SourceLoc> seen;  // `Py_XSETREF(g.x, v)` reads, takes and writes at one place: one note
+  for (const GlobalUse& u : g.uses) {
+    if (!seen.insert(u.loc).second) continue;
+    const char* what = u.kind == UseKind::Write ? "written here" : u.kind == UseKind::AddressOf ? "address taken here" : "read here";
+    f.notes.push_back({u.loc, what + (u.function.empty() ? std::string(" in an initializer") : " in '" + u.function + "'")});
+  }
+}
+
 const GlobalUse* first_use(const Global& g, UseKind kind) {
   for (const GlobalUse& u : g.uses)
     if (u.kind == kind) return &u;

@@ -20,6 +20,16 @@ constexpr unsigned long long kTpFlagsHaveGc = 1ULL << 14;
 // finding as needing manual work when there is one.
 void note_macro_uses(const Global& g, Finding& f);
 
+// A CData global that holds objects in its members (Global::object_fields): fix does not move it.
+bool is_object_aggregate(const Global& g);
+// Its object members quoted for a message: `'names.open', 'names.close'`.
+std::string quoted_object_fields(const Global& g);
+// Marks `f` as a hand port because fix does not move aggregates, and lists every use of `g`.
+void mark_aggregate_manual(const Global& g, Finding& f);
+
+// A note for each use of a global ("written here in 'f'", ...), for findings ported by hand.
+void note_every_use(const Global& g, Finding& f);
+
 // The first use of `kind` (write, address taken), or null.
 const GlobalUse* first_use(const Global& g, UseKind kind);
 

@@ -90,6 +90,10 @@ struct Global {
   bool thread_local_storage = false;
   bool zero_initialized = true;  // no initializer, or one that is all zeros/NULL
   bool has_initializer = false;
+  // A CData global that is a struct, union or array of them with members holding Python objects:
+  // those members as paths from the global (`names.open`, `errors[].cls`, `cfg.inner.type`). They
+  // share objects between interpreters as much as an ObjectPointer does.
+  std::vector<std::string> object_fields;
   std::vector<SourceRange> redeclarations;  // `extern PyObject *x;` in headers and elsewhere
   SourceRange decl;  // the declaration statement, `static PyObject *x = NULL;` (`static int a, b;`:
                      // both globals have the same begin)
