@@ -1074,7 +1074,43 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
     r.begin_line = b.line;
     r.end_line = e.line;
     collect_identifiers(range, r.identifiers);
+    auto cond = conditions_.find(b.file + ":" + std::to_string(b.line));
+    if (cond != conditions_.end()) r.condition = cond->second;
+    std::vector<Token> tokens = region_tokens(range);
+    note_branch_conditions(tokens, r);
+    scan_definitions(code_tokens(tokens), r);
+    for (InactiveDefinition& d : r.definitions) d.condition = branch_condition(r, d.loc.line);
     facts_.inactive_regions.push_back(std::move(r));
+  }
+
+  // The condition of the last branch directive of the region at or before `line`.
+  std::string branch_condition(const InactiveRegion& r, unsigned line) {
+    for (unsigned l = line; l >= r.begin_line && l > 0; --l) {
+      auto it = conditions_.find(r.file + ":" + std::to_string(l));
+      if (it != conditions_.end()) return it->second;
+    }
+    return r.condition;
+  }
+
+  // The condition of each directive of the tree, by the line it is on, so a skipped region (which
+  // starts at its directive) knows when it would be compiled.
+  void If(SourceLocation loc, clang::SourceRange cond, ConditionValueKind) override {
+    remember_condition(loc, loc, condition_text(cond.getBegin()));
+  }
+  void Elif(SourceLocation loc, clang::SourceRange cond, ConditionValueKind, SourceLocation if_loc) override {
+    remember_condition(loc, if_loc, condition_text(cond.getBegin()));
+  }
+  void Ifdef(SourceLocation loc, const Token& name, const MacroDefinition&) override {
+    remember_condition(loc, loc, "defined(" + spelling(name) + ")");
+  }
+  void Ifndef(SourceLocation loc, const Token& name, const MacroDefinition&) override {
+    remember_condition(loc, loc, "!defined(" + spelling(name) + ")");
+  }
+  // An #else is compiled when none of the branches before it is.
+  void Else(SourceLocation loc, SourceLocation if_loc) override {
+    if (!where_.is_user(loc)) return;
+    conditions_[line_key(loc)] = none_of(chains_[line_key(if_loc)]);
+    if_of_[line_key(loc)] = line_key(if_loc);
   }
 
   bool HandleComment(Preprocessor& pp, clang::SourceRange range) override {
@@ -1138,8 +1174,183 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
     }
   }
 
+  std::string line_key(SourceLocation loc) {
+    SourceLoc l = where_.loc(loc);
+    return l.file + ":" + std::to_string(l.line);
+  }
+
+  void remember_condition(SourceLocation directive, SourceLocation if_loc, const std::string& text) {
+    if (!where_.is_user(directive) || text.empty()) return;
+    conditions_[line_key(directive)] = text;
+    chains_[line_key(if_loc)].push_back(text);
+    if_of_[line_key(directive)] = line_key(if_loc);
+  }
+
+  std::string spelling(const Token& tok) {
+    const IdentifierInfo* id = tok.getIdentifierInfo();
+    return id ? id->getName().str() : "";
+  }
+
+  // The rest of the directive's line from `begin` (continuation lines joined, comments dropped).
+  std::string condition_text(SourceLocation begin) {
+    bool invalid = false;
+    const char* p = where_.sm().getCharacterData(where_.sm().getFileLoc(begin), &invalid);
+    if (invalid || !p) return "";
+    std::string text;
+    for (; *p && *p != '\n'; ++p) {
+      if (p[0] == '\\' && p[1] == '\n') { text += ' '; ++p; continue; }
+      if (p[0] == '/' && (p[1] == '/' || p[1] == '*')) break;
+      text += *p;
+    }
+    text.erase(text.find_last_not_of(" \t\r") + 1);
+    return text;
+  }
+
+  // Every token of the region, its directives included.
+  std::vector<Token> region_tokens(clang::SourceRange range) {
+    std::vector<Token> out;
+    SourceManager& sm = where_.sm();
+    std::pair<FileID, unsigned> begin = sm.getDecomposedLoc(range.getBegin());
+    std::pair<FileID, unsigned> end = sm.getDecomposedLoc(range.getEnd());
+    if (begin.first != end.first) return out;
+    bool invalid = false;
+    llvm::StringRef buffer = sm.getBufferData(begin.first, &invalid);
+    if (invalid || end.second > buffer.size()) return out;
+    Lexer lexer(sm.getLocForStartOfFile(begin.first), where_.lang(), buffer.begin(),
+                buffer.begin() + begin.second, buffer.end());
+    Token tok;
+    while (!lexer.LexFromRawLexer(tok)) {
+      if (sm.getFileOffset(tok.getLocation()) >= end.second) break;
+      out.push_back(tok);
+    }
+    return out;
+  }
+
+  // The tokens outside preprocessor directives (their lines name macros, not code).
+  static std::vector<Token> code_tokens(const std::vector<Token>& all) {
+    std::vector<Token> out;
+    bool in_directive = false;
+    for (const Token& t : all) {
+      if (t.isAtStartOfLine()) in_directive = t.is(tok::hash);
+      if (!in_directive) out.push_back(t);
+    }
+    return out;
+  }
+
+  // A region skipped after a taken branch holds every later branch of its #if, and clang reports
+  // no directive inside it: the conditions of its own #elif and #else lines, by line.
+  void note_branch_conditions(const std::vector<Token>& all, const InactiveRegion& r) {
+    std::string start = r.file + ":" + std::to_string(r.begin_line);
+    std::vector<std::string> chain = chains_[if_of_.count(start) ? if_of_[start] : start];
+    int nesting = 0;
+    for (size_t i = 0; i + 1 < all.size(); ++i) {
+      if (!all[i].isAtStartOfLine() || !all[i].is(tok::hash) || !is_identifier(all[i + 1])) continue;
+      llvm::StringRef word = all[i + 1].getRawIdentifier();
+      std::string key = line_key(all[i].getLocation());
+      if (key == start) continue;  // the region's own directive: the callbacks saw it
+      if (word == "if" || word == "ifdef" || word == "ifndef") ++nesting;
+      else if (word == "endif") --nesting;
+      else if (nesting == 0 && word == "elif" && i + 2 < all.size()) {
+        std::string text = condition_text(all[i + 2].getLocation());
+        conditions_.emplace(key, text);
+        chain.push_back(text);
+      } else if (nesting == 0 && word == "else") {
+        conditions_.emplace(key, none_of(chain));
+      }
+    }
+  }
+
+  static std::string none_of(const std::vector<std::string>& branches) {
+    std::string none;
+    for (const std::string& c : branches) none += (none.empty() ? "!(" : " && !(") + c + ")";
+    return none;
+  }
+
+  static bool is_identifier(const Token& t, const char* text = nullptr) {
+    return t.is(tok::raw_identifier) && (!text || t.getRawIdentifier() == text);
+  }
+
+  // Spellings of Python object types a token scan can recognise: PyObject, PyTypeObject, and the
+  // `...Object` struct names CPython and extensions use for their instances.
+  static bool is_object_type_name(llvm::StringRef name) { return name == "PyObject" || name.endswith("Object"); }
+
+  // `static PyTypeObject T = {...};`, `PyObject *a, *b = NULL;` and the like in an inactive region:
+  // what the compiler would have made globals (or function-local statics) of. Declarations inside
+  // parentheses (parameters, casts), `extern` and `typedef` declare no storage.
+  void scan_definitions(const std::vector<Token>& toks, InactiveRegion& r) {
+    int depth = 0, parens = 0;
+    bool is_static = false, no_storage = false;
+    std::string pending_function, function;
+    for (size_t i = 0; i < toks.size(); ++i) {
+      const Token& t = toks[i];
+      if (t.is(tok::l_paren)) {
+        if (depth == 0 && parens == 0 && i > 0 && is_identifier(toks[i - 1]))
+          pending_function = toks[i - 1].getRawIdentifier().str();
+        ++parens;
+      } else if (t.is(tok::r_paren)) {
+        parens = std::max(0, parens - 1);
+      } else if (t.is(tok::l_brace)) {
+        if (depth == 0 && parens == 0 && !pending_function.empty() && i > 0 && toks[i - 1].is(tok::r_paren))
+          function = pending_function;
+        ++depth;
+        is_static = no_storage = false;  // a body opens: `static` before it was the function's
+      } else if (t.is(tok::r_brace)) {
+        depth = std::max(0, depth - 1);
+        if (depth == 0) function.clear(), is_static = no_storage = false;
+      } else if (t.is(tok::semi) && parens == 0) {
+        is_static = no_storage = false;
+        if (depth == 0) pending_function.clear();
+      } else if (is_identifier(t, "static")) {
+        is_static = true;
+      } else if (is_identifier(t, "extern") || is_identifier(t, "typedef")) {
+        no_storage = true;
+      } else if (is_identifier(t) && parens == 0 && !no_storage && is_object_type_name(t.getRawIdentifier()) &&
+                 (depth == 0 || is_static)) {
+        i = scan_declarators(toks, i + 1, t.getRawIdentifier() == "PyTypeObject", r, is_static, depth > 0, function);
+      }
+    }
+    for (InactiveDefinition& d : r.definitions)
+      for (const Token& t : toks)
+        if (is_identifier(t, d.name.c_str()) && where_.offset(t.getLocation()) != d.offset)
+          d.mentions.push_back(where_.loc(t.getLocation()));
+  }
+
+  // The declarators after an object type at `i`: `*a`, `*b = init`, or `T` for PyTypeObject itself.
+  // Returns the index of the last token looked at.
+  size_t scan_declarators(const std::vector<Token>& toks, size_t i, bool type_object, InactiveRegion& r,
+                          bool is_static, bool in_block, const std::string& function) {
+    for (;;) {
+      size_t stars = 0;
+      while (i < toks.size() && toks[i].is(tok::star)) ++i, ++stars;
+      if (i + 1 >= toks.size() || !is_identifier(toks[i]) || (stars == 0 && !type_object)) return i - 1;
+      const Token& after = toks[i + 1];
+      if (!after.isOneOf(tok::equal, tok::semi, tok::comma, tok::l_square)) return i;  // a function, ...
+      InactiveDefinition d;
+      d.name = toks[i].getRawIdentifier().str();
+      d.kind = stars == 0 ? GlobalKind::TypeObject : GlobalKind::ObjectPointer;
+      d.loc = where_.loc(toks[i].getLocation());
+      d.offset = where_.offset(toks[i].getLocation());
+      d.is_static = is_static;
+      d.in_block = in_block;
+      d.function = function;
+      r.definitions.push_back(std::move(d));
+      // Skip the initializer (its commas are nested) to the next declarator or the end.
+      int nesting = 0;
+      for (++i; i < toks.size(); ++i) {
+        if (toks[i].isOneOf(tok::l_paren, tok::l_brace, tok::l_square)) ++nesting;
+        else if (toks[i].isOneOf(tok::r_paren, tok::r_brace, tok::r_square)) --nesting;
+        else if (nesting == 0 && toks[i].isOneOf(tok::comma, tok::semi)) break;
+      }
+      if (i >= toks.size() || toks[i].is(tok::semi)) return i - 1;  // the `;` resets the caller's state
+      ++i;  // past the comma
+    }
+  }
+
   Locator& where_;
   Model& facts_;
+  std::map<std::string, std::string> conditions_;            // "file:line" of a directive -> condition
+  std::map<std::string, std::vector<std::string>> chains_;   // "file:line" of an #if -> its branches' conditions
+  std::map<std::string, std::string> if_of_;                 // "file:line" of a branch -> of its #if
 };
 
 // ---------------------------------------------------------------------------------------------

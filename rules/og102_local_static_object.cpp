@@ -37,6 +37,9 @@ std::vector<Finding> check(const Model& m) {
     if (g.kind == GlobalKind::ObjectPointer) out.push_back(pointer_finding(g));
     else if (is_object_aggregate(g)) out.push_back(aggregate_finding(g));
   }
+  for (const InactiveSite& s : inactive_definitions(m, GlobalKind::ObjectPointer, /*in_function=*/true))
+    out.push_back(inactive_finding(kInfo, m, s, "static local '" + s.def->name + "' in '" + s.function + "'",
+                                   "caches a Python object for every interpreter"));
   return out;
 }
 

@@ -73,4 +73,59 @@ std::string describe_storage(const Global& g) {
   return "global";
 }
 
+namespace {
+
+const Function* function_around(const Model& m, const std::string& file, unsigned offset) {
+  for (const Function& f : m.functions)
+    if (f.range.file == file && f.range.begin <= offset && offset < f.range.end) return &f;
+  return nullptr;
+}
+
+bool compiled_here(const Model& m, const std::string& file, const std::string& name) {
+  return std::any_of(m.globals.begin(), m.globals.end(),
+                     [&](const Global& g) { return g.name == name && g.loc.file == file; });
+}
+
+std::string when(const InactiveRegion& r, const std::string& condition) {
+  return condition.empty() ? "in the #if branch at lines " + std::to_string(r.begin_line) + "-" + std::to_string(r.end_line)
+                           : "when " + condition;
+}
+
+}  // namespace
+
+std::vector<InactiveSite> inactive_definitions(const Model& m, GlobalKind kind, bool in_function) {
+  std::vector<InactiveSite> out;
+  std::set<std::string> seen;
+  for (const InactiveRegion& r : m.inactive_regions)
+    for (const InactiveDefinition& d : r.definitions) {
+      if (d.kind != kind) continue;
+      const Function* around = d.in_block ? nullptr : function_around(m, r.file, d.offset);
+      bool local = d.in_block || around;
+      if (local && !d.is_static) continue;  // an automatic variable: nothing outlives the call
+      if (local != in_function) continue;
+      std::string function = d.in_block ? d.function : around ? around->name : "";
+      if (!local && compiled_here(m, r.file, d.name)) continue;
+      if (!seen.insert(r.file + ":" + function + ":" + d.name).second) continue;
+      out.push_back({&r, &d, function});
+    }
+  return out;
+}
+
+Finding inactive_finding(const RuleInfo& info, const Model& m, const InactiveSite& s, const std::string& what,
+                         const std::string& shares) {
+  const InactiveRegion& r = *s.region;
+  Finding f = finding(info, s.def->loc,
+                      what + " is compiled only " + when(r, s.def->condition) + ", which this analysis did not see: where it is "
+                          "built it " + shares + ", and fix cannot port code it does not compile",
+                      s.function.empty() ? s.def->name : s.function + "::" + s.def->name);
+  f.fixable = false;
+  f.manual_because = Note{s.def->loc, "not compiled in the analysed configuration: analyse the configuration that "
+                                      "compiles it (--extra-arg=-D...) or port it by hand"};
+  for (const SourceLoc& at : s.def->mentions) f.notes.push_back({at, "used here, also only " + when(r, s.def->condition)});
+  for (const InactiveRegion& other : m.inactive_regions)
+    if (&other != &r && other.file == r.file && other.identifiers.count(s.def->name))
+      f.notes.push_back({{other.file, other.begin_line, 1}, "mentioned in code compiled only " + when(other, other.condition)});
+  return f;
+}
+
 }  // namespace owngil::rules

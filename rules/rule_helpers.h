@@ -42,4 +42,19 @@ std::vector<CallSite> calls_to(const Model& m, const std::vector<std::string>& n
 
 std::string describe_storage(const Global& g);
 
+// A definition a token scan found in an inactive #if region (InactiveRegion::definitions).
+struct InactiveSite {
+  const InactiveRegion* region;
+  const InactiveDefinition* def;
+  std::string function;  // the function it is a static of; "" at file scope
+};
+// Those of `kind` at file scope (in_function false) or static inside a function (true). Locals,
+// names the compiled code defines in the same file (their own findings cover them) and repeats in
+// other branches are left out.
+std::vector<InactiveSite> inactive_definitions(const Model& m, GlobalKind kind, bool in_function);
+// Its finding: `what` ("static type 'T'") only compiled under the region's condition, so not
+// fixable, with each mention in inactive code as a note.
+Finding inactive_finding(const RuleInfo& info, const Model& m, const InactiveSite& s, const std::string& what,
+                         const std::string& shares);
+
 }  // namespace owngil::rules
