@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -11,6 +12,8 @@ const char* verdict_id(Verdict v) {
     case Verdict::Isolated: return "isolated";
     case Verdict::Automatic: return "automatic";
     case Verdict::Manual: return "manual";
+    case Verdict::IsolatedExceptHidden: return "isolated-except-hidden";
+    case Verdict::Incomplete: return "incomplete";
   }
   return "manual";
 }
@@ -20,14 +23,78 @@ const char* verdict_text(Verdict v) {
     case Verdict::Isolated: return "already isolated";
     case Verdict::Automatic: return "can be ported automatically (owngil fix)";
     case Verdict::Manual: return "needs manual work (see owngil fix for why)";
+    case Verdict::IsolatedExceptHidden: return "isolated except for hidden findings";
+    case Verdict::Incomplete: return "could not be analysed completely";
   }
   return "";
 }
 
+namespace {
+
+std::string count_of(unsigned n, const std::string& what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
+// "suppressed", "suppressed/baselined", ... for the kinds of hiding that apply.
+std::string hidden_kinds(const ModuleSummary& m) {
+  std::string out;
+  for (auto [n, kind] : {std::pair{m.suppressed, "suppressed"}, {m.baselined, "baselined"}, {m.ignored, "ignored"}})
+    if (n) out += (out.empty() ? "" : "/") + std::string(kind);
+  return out;
+}
+
+}  // namespace
+
+std::string verdict_text(const ModuleSummary& m) {
+  switch (m.verdict) {
+    case Verdict::IsolatedExceptHidden:
+      return "isolated except for " + count_of(m.suppressed + m.baselined + m.ignored, hidden_kinds(m) + " finding");
+    case Verdict::Incomplete:
+      return m.input_errors
+                 ? "could not be analysed completely: " + count_of(m.input_errors, "input error") +
+                       " in its files; no verdict until they are fixed"
+                 : "could not be analysed completely: " + count_of(m.stray_errors, "input error") +
+                       " outside its files (one of them may be missing); not called isolated";
+    default: return verdict_text(m.verdict);
+  }
+}
+
+namespace {
+
+// The files a module's analysis read: its own, and the headers of the tree its units include.
+std::set<std::string> files_read_for(const Model& model, const Module& m) {
+  std::set<std::string> out(m.files.begin(), m.files.end());
+  for (const TranslationUnit& u : model.units)
+    if (m.files.count(u.main_file)) out.insert(u.user_files.begin(), u.user_files.end());
+  return out;
+}
+
+unsigned hidden_in(const std::vector<Finding>& findings, const std::string& module) {
+  return static_cast<unsigned>(
+      std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.module == module; }));
+}
+
+Verdict verdict_of(const ModuleSummary& s, bool refused) {
+  if (s.input_errors) return Verdict::Incomplete;
+  if (s.manual || (s.fixable && refused)) return Verdict::Manual;
+  if (s.fixable) return Verdict::Automatic;
+  // Nothing shown: isolated only if nothing was left unread or hidden.
+  if (s.stray_errors) return Verdict::Incomplete;
+  if (s.suppressed || s.baselined || s.ignored) return Verdict::IsolatedExceptHidden;
+  return Verdict::Isolated;
+}
+
+}  // namespace
+
 std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Finding>& findings,
-                                     const std::set<std::string>& refused) {
+                                     const std::set<std::string>& refused, const HiddenFindings& hidden,
+                                     const std::vector<InputError>& errors) {
+  std::vector<std::set<std::string>> read(model.modules.size());
+  for (size_t i = 0; i < model.modules.size(); ++i) read[i] = files_read_for(model, model.modules[i]);
+  auto is_own = [&](size_t i, const InputError& e) { return read[i].count(e.loc.file) > 0; };
   std::vector<ModuleSummary> out;
-  for (const Module& m : model.modules) {
+  for (size_t i = 0; i < model.modules.size(); ++i) {
+    const Module& m = model.modules[i];
     ModuleSummary s;
     s.name = m.name;
     s.files.assign(m.files.begin(), m.files.end());
@@ -36,9 +103,16 @@ std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Findi
       (f.severity == Severity::Error ? s.errors : f.severity == Severity::Warning ? s.warnings : s.notes)++;
       (f.fixable ? s.fixable : s.manual)++;
     }
-    s.verdict = s.manual || (s.fixable && refused.count(m.name)) ? Verdict::Manual
-                : s.fixable                                        ? Verdict::Automatic
-                                                                   : Verdict::Isolated;
+    s.suppressed = hidden_in(hidden.suppressed, m.name);
+    s.baselined = hidden_in(hidden.baselined, m.name);
+    s.ignored = hidden_in(hidden.ignored, m.name);
+    for (const InputError& e : errors) {
+      bool anyone = false;
+      for (size_t j = 0; j < model.modules.size() && !anyone; ++j) anyone = is_own(j, e);
+      if (is_own(i, e)) ++s.input_errors;
+      else if (!anyone) ++s.stray_errors;
+    }
+    s.verdict = verdict_of(s, refused.count(m.name) > 0);
     out.push_back(std::move(s));
   }
   return out;
@@ -129,7 +203,7 @@ void write_text(std::ostream& out, std::ostream& err, const Report& r, bool colo
   }
   if (!r.findings.empty()) out << '\n';
   for (const ModuleSummary& m : r.modules) {
-    out << "module '" << m.name << "': " << verdict_text(m.verdict);
+    out << "module '" << m.name << "': " << verdict_text(m);
     unsigned total = m.errors + m.warnings + m.notes;
     if (total)
       out << " - " << total << " finding" << (total == 1 ? "" : "s") << " (" << m.errors << " error"
