@@ -1,6 +1,7 @@
 // OG103: plain C state (counters, flags, buffers) written after the module is initialized. With a GIL
 // per interpreter, two interpreters run that code at the same time: a data race.
 #include <algorithm>
+#include <utility>
 
 #include "rule_helpers.h"
 
@@ -46,6 +47,35 @@ bool is_candidate(const Global& g) {
          !is_object_aggregate(g);
 }
 
+// A write during init that code running later reads: each interpreter's init rewrites the global
+// (its own value, or the same one) while the others read it, and the value is the last
+// interpreter's, not the reader's. Null when there is none.
+std::pair<const GlobalUse*, const GlobalUse*> init_write_read_later(const Global& g, const std::set<std::string>& init_only) {
+  const GlobalUse *write = nullptr, *read = nullptr;
+  for (const GlobalUse& u : g.uses) {
+    if (u.function.empty()) continue;
+    bool in_init = init_only.count(u.function) > 0;
+    if (in_init && !write && u.kind == UseKind::Write && !is_read_only_use(u)) write = &u;
+    if (!in_init && !read && u.kind == UseKind::Read) read = &u;
+  }
+  if (!write || !read) return {nullptr, nullptr};
+  return {write, read};
+}
+
+Finding init_write_finding(const Global& g, const GlobalUse& write, const GlobalUse& read) {
+  std::string symbol = g.storage == Storage::FunctionStatic ? g.function + "::" + g.name : g.name;
+  Finding f = finding(kInfo, g.loc,
+                      describe_storage(g) + " '" + g.name + "' (" + g.type + ") is written while the module initializes "
+                          "(in '" + write.function + "') and read later (in '" + read.function +
+                          "'): every interpreter's init writes it again while the others read it, so it holds the "
+                          "last interpreter's value, not the reader's; move it into the module state",
+                      symbol);
+  f.notes.push_back({write.loc, "written here, during init"});
+  f.notes.push_back({read.loc, "read here, after init"});
+  note_macro_uses(g, f);
+  return f;
+}
+
 std::vector<Finding> check(const Model& m) {
   std::vector<Finding> out;
   std::set<std::string> init_only = init_only_functions(m);
@@ -57,7 +87,11 @@ std::vector<Finding> check(const Model& m) {
         late_write = &u;
         break;
       }
-    if (!late_write) continue;
+    if (!late_write) {
+      auto [write, read] = init_write_read_later(g, init_only);
+      if (write) out.push_back(init_write_finding(g, *write, *read));
+      continue;
+    }
     std::string symbol = g.storage == Storage::FunctionStatic ? g.function + "::" + g.name : g.name;
     Finding f = finding(kInfo, g.loc,
                         describe_storage(g) + " '" + g.name + "' (" + g.type + ") is " +

@@ -130,7 +130,7 @@ static long plain(void) { static long n; return ++n; }
   CHECK(f[0].loc.line == 4);
 }
 
-TEST_CASE("OG103 reports C state written by a method, not state written only during init", "[OG103]") {
+TEST_CASE("OG103 reports C state written by a method, and state written during init that a method reads", "[OG103]") {
   auto f = findings_of("OG103", isolated_module(R"(
 static long hits;
 static long configured;
@@ -146,10 +146,38 @@ static PyMethodDef methods[] = {{"hit", (PyCFunction)(void(*)(void))hit, METH_VA
 static void configure(void) { configured = 1; }
 static int snip_exec(PyObject *m) { (void)m; configure(); return 0; }
 )", "    {Py_mod_exec, snip_exec},\n"));
-  REQUIRE(f.size() == 1);
+  REQUIRE(f.size() == 2);
   CHECK(f[0].symbol == "hits");
   REQUIRE(f[0].notes.size() == 1);
   CHECK(f[0].notes[0].loc.line == 10);
+  // Written by exec (through configure), read by the method: one value per interpreter.
+  CHECK(f[1].symbol == "configured");
+  CHECK(f[1].message.find("written while the module initializes (in 'configure') and read later (in 'hit')") !=
+        std::string::npos);
+  CHECK(f[1].fixable);
+}
+
+// Each interpreter's init sets the flag again while the others read it: the value a reader sees
+// is the last importer's, not its own.
+TEST_CASE("OG103 reports a flag written in single-phase init and read by a method, not one only init reads", "[OG103]") {
+  auto f = findings_of("OG103", R"(#include <Python.h>
+static int ready;
+static int init_steps;
+static PyObject *is_ready(PyObject *m, PyObject *unused) { (void)m; (void)unused; return PyBool_FromLong(ready); }
+static PyMethodDef methods[] = {{"is_ready", is_ready, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_m(void) {
+    ready = 0;
+    init_steps = 1;
+    PyObject *m = PyModule_Create(&d);
+    if (m) { ready = 1; init_steps += init_steps; }
+    return m;
+})");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].symbol == "ready");
+  REQUIRE(f[0].notes.size() == 2);
+  CHECK(f[0].notes[0].loc.line == 8);
+  CHECK(f[0].notes[1].loc.line == 4);
 }
 
 TEST_CASE("OG103 reports C state whose address is kept during init, not one handed to a call", "[OG103]") {
