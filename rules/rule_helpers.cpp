@@ -91,6 +91,10 @@ std::string when(const InactiveRegion& r, const std::string& condition) {
                            : "when " + condition;
 }
 
+// `#if 0` (and the #else of `#if 1`) is code no configuration compiles: commented out, not another
+// platform's.
+bool never_compiled(const std::string& condition) { return condition == "0" || condition == "!(1)"; }
+
 }  // namespace
 
 std::vector<InactiveSite> inactive_definitions(const Model& m, GlobalKind kind, bool in_function) {
@@ -98,7 +102,7 @@ std::vector<InactiveSite> inactive_definitions(const Model& m, GlobalKind kind, 
   std::set<std::string> seen;
   for (const InactiveRegion& r : m.inactive_regions)
     for (const InactiveDefinition& d : r.definitions) {
-      if (d.kind != kind) continue;
+      if (d.kind != kind || never_compiled(d.condition)) continue;
       const Function* around = d.in_block ? nullptr : function_around(m, r.file, d.offset);
       bool local = d.in_block || around;
       if (local && !d.is_static) continue;  // an automatic variable: nothing outlives the call

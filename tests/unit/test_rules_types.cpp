@@ -107,3 +107,18 @@ static PyObject *run(PyObject *m, PyObject *a) {
   CHECK(locals[0].symbol == "make_watcher::cache");
   CHECK_FALSE(locals[0].fixable);
 }
+
+TEST_CASE("OG201 and OG101 leave #if 0 alone: no configuration compiles it", "[OG201][OG101]") {
+  std::string code = isolated_module(R"(
+#if 0
+static PyTypeObject Old_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.Old"};
+static PyObject *old_error;
+#endif
+#if 1
+#else
+static PyObject *never_error;
+#endif
+)");
+  CHECK(findings_of("OG201", code).empty());
+  CHECK(findings_of("OG101", code).empty());
+}
