@@ -212,10 +212,15 @@ GlobalKind classify(ASTContext& ctx, QualType t) {
   return GlobalKind::CData;
 }
 
+void collect_record_paths(ASTContext& ctx, const RecordDecl* def, const std::string& path, unsigned depth,
+                          std::vector<std::string>& out);
+
 // The members of an aggregate of type `t` that hold Python objects, appended to `out` as paths
-// below `path`. Object pointers (also typedef'd) count, and objects embedded by value; definition
-// tables are CPython's own business. Only members held by value are followed (a pointer to a
-// struct is not the global's storage), with a depth limit for pathological nesting.
+// below `path`. Object pointers (also typedef'd) count, objects embedded by value, and pointers to
+// object pointers (`PyObject **items`, what a std::vector<PyObject *> holds): the objects they
+// point at are the global's all the same. Definition tables are CPython's own business. Other
+// pointers to structs are not followed (not the global's storage), C++ base classes are; a depth
+// limit guards pathological nesting.
 void collect_object_paths(ASTContext& ctx, QualType t, const std::string& path, unsigned depth,
                           std::vector<std::string>& out) {
   if (t.isNull() || depth > 16) return;
@@ -227,6 +232,10 @@ void collect_object_paths(ASTContext& ctx, QualType t, const std::string& path, 
     out.push_back(path);
     return;
   }
+  if (t->isPointerType() && is_object_pointer(t->getPointeeType())) {
+    out.push_back(path + "[]");
+    return;
+  }
   const RecordDecl* rd = record_of(t);
   if (!rd || is_table_record(record_name(rd))) return;
   if (is_object_record(rd)) {  // a statically allocated object: shared as a whole
@@ -235,6 +244,21 @@ void collect_object_paths(ASTContext& ctx, QualType t, const std::string& path, 
   }
   const RecordDecl* def = rd->getDefinition();
   if (!def) return;
+  // A library's type (std::vector<PyObject *>, Py_buffer): its members' names are its own
+  // business, the variable itself is what holds the objects.
+  if (ctx.getSourceManager().isInSystemHeader(def->getLocation())) {
+    std::vector<std::string> inside;
+    collect_record_paths(ctx, def, path, depth, inside);
+    if (!inside.empty()) out.push_back(path);
+    return;
+  }
+  collect_record_paths(ctx, def, path, depth, out);
+}
+
+void collect_record_paths(ASTContext& ctx, const RecordDecl* def, const std::string& path, unsigned depth,
+                          std::vector<std::string>& out) {
+  if (const auto* cxx = dyn_cast<CXXRecordDecl>(def); cxx && cxx->hasDefinition())
+    for (const CXXBaseSpecifier& base : cxx->bases()) collect_object_paths(ctx, base.getType(), path, depth + 1, out);
   for (const FieldDecl* field : def->fields()) {
     // An anonymous struct or union member adds no name of its own: `s.x`, not `s..x`.
     std::string name = field->isAnonymousStructOrUnion() ? path : path + "." + field->getNameAsString();

@@ -80,6 +80,26 @@ static PyObject *use(PyObject *m, PyObject *a) {
   CHECK(uses == 2);
 }
 
+TEST_CASE("OG101 reports pointers to object pointers and library types holding objects by the variable", "[OG101]") {
+  auto c = findings_of("OG101", isolated_module(R"(
+static PyObject **items;
+static Py_buffer view;
+static PyObject *use(PyObject *m, PyObject *a) { (void)m; (void)view; items = PyMem_New(PyObject *, 1); items[0] = a; Py_RETURN_NONE; }
+)"));
+  REQUIRE(c.size() == 2);
+  CHECK(c[0].message.find("in 'items[]'") != std::string::npos);
+  CHECK(c[1].message.find("in 'view'") != std::string::npos);  // not view.obj: CPython's struct
+  auto cpp = findings_of("OG101", isolated_module(R"(
+#include <vector>
+static std::vector<PyObject *> cache;
+static std::vector<int> sizes;
+)"), "snippet.cpp");
+  REQUIRE(cpp.size() == 1);
+  CHECK(cpp[0].symbol == "cache");
+  CHECK(cpp[0].message.find("in 'cache'") != std::string::npos);
+  CHECK_FALSE(cpp[0].fixable);
+}
+
 TEST_CASE("OG101 keeps plain and typedef'd object pointers fixable", "[OG101]") {
   auto f = findings_of("OG101", isolated_module(R"(
 typedef PyObject *ObjRef;
