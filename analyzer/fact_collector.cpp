@@ -1097,10 +1097,10 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
     r.file = b.file;
     r.begin_line = b.line;
     r.end_line = e.line;
-    collect_identifiers(range, r.identifiers);
+    std::vector<Token> tokens = region_tokens(range);
+    collect_identifiers(tokens, r.identifiers);
     auto cond = conditions_.find(b.file + ":" + std::to_string(b.line));
     if (cond != conditions_.end()) r.condition = cond->second;
-    std::vector<Token> tokens = region_tokens(range);
     note_branch_conditions(tokens, r);
     scan_definitions(code_tokens(tokens), r);
     for (InactiveDefinition& d : r.definitions) d.condition = branch_condition(r, d.loc.line);
@@ -1181,21 +1181,9 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
   }
 
  private:
-  void collect_identifiers(clang::SourceRange range, std::set<std::string>& out) {
-    SourceManager& sm = where_.sm();
-    std::pair<FileID, unsigned> begin = sm.getDecomposedLoc(range.getBegin());
-    std::pair<FileID, unsigned> end = sm.getDecomposedLoc(range.getEnd());
-    if (begin.first != end.first) return;
-    bool invalid = false;
-    llvm::StringRef buffer = sm.getBufferData(begin.first, &invalid);
-    if (invalid || end.second > buffer.size()) return;
-    Lexer lexer(sm.getLocForStartOfFile(begin.first), where_.lang(), buffer.begin(),
-                buffer.begin() + begin.second, buffer.end());
-    Token tok;
-    while (!lexer.LexFromRawLexer(tok)) {
-      if (sm.getFileOffset(tok.getLocation()) >= end.second) break;
-      if (tok.is(tok::raw_identifier)) out.insert(tok.getRawIdentifier().str());
-    }
+  static void collect_identifiers(const std::vector<Token>& tokens, std::set<std::string>& out) {
+    for (const Token& t : tokens)
+      if (t.is(tok::raw_identifier)) out.insert(t.getRawIdentifier().str());
   }
 
   std::string line_key(SourceLocation loc) {
