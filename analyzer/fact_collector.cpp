@@ -14,6 +14,7 @@
 #include <clang/Lex/Lexer.h>
 #include <clang/Lex/PPCallbacks.h>
 #include <clang/Lex/Preprocessor.h>
+#include <clang/Sema/Sema.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
 
@@ -1088,7 +1089,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
 
 class PreprocessorFacts : public PPCallbacks, public CommentHandler {
  public:
-  PreprocessorFacts(Locator& where, Model& facts) : where_(where), facts_(facts) {}
+  PreprocessorFacts(Locator& where, Model& facts, CompilerInstance& ci) : where_(where), facts_(facts), ci_(ci) {}
 
   void SourceRangeSkipped(clang::SourceRange range, SourceLocation endif) override {
     if (!where_.is_user(range.getBegin())) return;
@@ -1102,7 +1103,9 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
     auto cond = conditions_.find(b.file + ":" + std::to_string(b.line));
     if (cond != conditions_.end()) r.condition = cond->second;
     note_branch_conditions(tokens, r);
-    scan_definitions(code_tokens(tokens), r);
+    // Inside a struct or union the declarations are members, not variables. The parser runs in
+    // step with the preprocessor, so its current context is where the skipped branch stands.
+    if (!inside_record()) scan_definitions(code_tokens(tokens), r);
     for (InactiveDefinition& d : r.definitions) d.condition = branch_condition(r, d.loc.line);
     facts_.inactive_regions.push_back(std::move(r));
   }
@@ -1184,6 +1187,13 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
   static void collect_identifiers(const std::vector<Token>& tokens, std::set<std::string>& out) {
     for (const Token& t : tokens)
       if (t.is(tok::raw_identifier)) out.insert(t.getRawIdentifier().str());
+  }
+
+  bool inside_record() {
+    if (!ci_.hasSema()) return false;
+    for (const DeclContext* dc = ci_.getSema().CurContext; dc; dc = dc->getParent())
+      if (isa<RecordDecl>(dc)) return true;
+    return false;
   }
 
   std::string line_key(SourceLocation loc) {
@@ -1360,6 +1370,7 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
 
   Locator& where_;
   Model& facts_;
+  CompilerInstance& ci_;
   std::map<std::string, std::string> conditions_;            // "file:line" of a directive -> condition
   std::map<std::string, std::vector<std::string>> chains_;   // "file:line" of an #if -> its branches' conditions
   std::map<std::string, std::string> if_of_;                 // "file:line" of a branch -> of its #if
@@ -1397,7 +1408,7 @@ class CollectAction : public ASTFrontendAction {
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance& ci, llvm::StringRef) override {
     auto where = std::make_unique<Locator>(ci.getSourceManager(), ci.getLangOpts(), root_);
-    auto pp_facts = std::make_unique<PreprocessorFacts>(*where, facts_);
+    auto pp_facts = std::make_unique<PreprocessorFacts>(*where, facts_, ci);
     ci.getPreprocessor().addCommentHandler(pp_facts.get());
     comment_handler_ = pp_facts.get();
     ci.getPreprocessor().addPPCallbacks(std::move(pp_facts));  // the preprocessor owns it

@@ -73,6 +73,13 @@ static PyObject *make_watcher(PyObject *m) {
     return local;
 }
 #endif
+typedef struct {
+    PyObject_HEAD
+#ifdef HAVE_FANCY_WATCHER
+    PyObject *watched;
+    PyTypeObject *kind;
+#endif
+} WatcherObject;
 static PyObject *run(PyObject *m, PyObject *a) {
     (void)m;
 #if PY_VERSION_HEX < 0x03000000
