@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <tuple>
 #include <sstream>
 
 #include "report.h"
@@ -69,6 +70,36 @@ std::set<std::string> files_read_for(const Model& model, const Module& m) {
   return out;
 }
 
+// A unit that an error-free unit of the tree includes (a piece of a unity build, parsed alone as
+// well, where it lacks what the including file declares first): the including unit analysed it in
+// context, so its own errors leave nothing unseen.
+bool seen_in_context(const Model& model, const TranslationUnit& u) {
+  return std::any_of(model.units.begin(), model.units.end(), [&](const TranslationUnit& other) {
+    return &other != &u && other.errors.empty() && !other.failed && other.user_files.count(u.main_file);
+  });
+}
+
+using ErrorKey = std::tuple<std::string, unsigned, unsigned, std::string>;
+
+// For each input error, the file whose analysis it leaves incomplete: the main file of the unit
+// that reported it, or where it is for the others (a file not found, an unreadable directory).
+// Errors of units seen in context are left out.
+std::vector<std::string> incompletely_read(const Model& model, const std::vector<InputError>& errors) {
+  std::map<ErrorKey, const TranslationUnit*> from_unit;
+  for (const TranslationUnit& u : model.units)
+    for (const ParseError& e : u.errors) {
+      SourceLoc l = e.loc.file.empty() ? SourceLoc{u.main_file, 0, 0} : e.loc;  // as analyze() reports it
+      from_unit.emplace(ErrorKey{l.file, l.line, l.column, e.message}, &u);
+    }
+  std::vector<std::string> out;
+  for (const InputError& e : errors) {
+    auto it = from_unit.find({e.loc.file, e.loc.line, e.loc.column, e.message});
+    if (it == from_unit.end()) out.push_back(e.loc.file);
+    else if (!seen_in_context(model, *it->second)) out.push_back(it->second->main_file);
+  }
+  return out;
+}
+
 unsigned hidden_in(const std::vector<Finding>& findings, const std::string& module) {
   return static_cast<unsigned>(
       std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.module == module; }));
@@ -91,7 +122,8 @@ std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Findi
                                      const std::vector<InputError>& errors) {
   std::vector<std::set<std::string>> read(model.modules.size());
   for (size_t i = 0; i < model.modules.size(); ++i) read[i] = files_read_for(model, model.modules[i]);
-  auto is_own = [&](size_t i, const InputError& e) { return read[i].count(e.loc.file) > 0; };
+  std::vector<std::string> unread = incompletely_read(model, errors);
+  auto is_own = [&](size_t i, const std::string& file) { return read[i].count(file) > 0; };
   std::vector<ModuleSummary> out;
   for (size_t i = 0; i < model.modules.size(); ++i) {
     const Module& m = model.modules[i];
@@ -106,10 +138,10 @@ std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Findi
     s.suppressed = hidden_in(hidden.suppressed, m.name);
     s.baselined = hidden_in(hidden.baselined, m.name);
     s.ignored = hidden_in(hidden.ignored, m.name);
-    for (const InputError& e : errors) {
+    for (const std::string& file : unread) {
       bool anyone = false;
-      for (size_t j = 0; j < model.modules.size() && !anyone; ++j) anyone = is_own(j, e);
-      if (is_own(i, e)) ++s.input_errors;
+      for (size_t j = 0; j < model.modules.size() && !anyone; ++j) anyone = is_own(j, file);
+      if (is_own(i, file)) ++s.input_errors;
       else if (!anyone) ++s.stray_errors;
     }
     s.verdict = verdict_of(s, refused.count(m.name) > 0);

@@ -319,6 +319,14 @@ class Verdicts(TreeCase):
         self.assertEqual(modules["clean"]["verdict"], "isolated-except-hidden")
         self.assertEqual(modules["clean"]["counts"]["ignored"], 1)
 
+    def test_a_unity_part_that_only_fails_alone_leaves_the_module_complete(self):
+        # part.c compiles only where clean.c includes it: its errors alone say nothing is unseen.
+        case = self.clean_with('#include "part.c"')
+        (case / "part.c").write_text("static int part_is_set(PyObject *o) { return o != NULL; }\n")
+        r, modules = self.verdict(case)
+        self.assertTrue(any(e["file"] == "part.c" for e in json.loads(r.stdout)["errors"]), r.stdout)
+        self.assertEqual(modules["clean"]["verdict"], "isolated")
+
     def test_clean_module_is_still_already_isolated(self):
         r, modules = self.verdict(self.copy_case("clean_multiphase"))
         self.assertEqual(modules["clean"]["verdict"], "isolated")
