@@ -27,7 +27,11 @@ void note_macro_uses(const Global& g, Finding& f) {
   }
 }
 
-bool is_object_aggregate(const Global& g) { return g.kind == GlobalKind::CData && !g.object_fields.empty(); }
+// A const aggregate is never written: its object members keep the initializer's NULLs (or point at
+// static objects, reported on their own).
+bool is_object_aggregate(const Global& g) {
+  return g.kind == GlobalKind::CData && !g.object_fields.empty() && !g.is_const;
+}
 
 std::string quoted_object_fields(const Global& g) {
   std::string out;

@@ -55,8 +55,9 @@ static Entry table[] = {{"a", 1, NULL}, {NULL, 0, NULL}};
 static union { PyObject *obj; long bits; } either;
 static struct { int n; struct { PyTypeObject *type; } inner; } nested;
 static struct { int a; const char *b; } plain;
+static const struct { PyObject *alloc, *release; } no_hooks = {NULL, NULL};
 static PyObject *use(PyObject *m, PyObject *a) {
-    (void)m; (void)plain; (void)either; (void)nested;
+    (void)m; (void)plain; (void)either; (void)nested; (void)no_hooks;
     names.open = Py_NewRef(a);
     table[0].exc = a;
     return Py_NewRef(names.open);
