@@ -56,6 +56,9 @@ std::string verdict_text(const ModuleSummary& m) {
                        " in its files; no verdict until they are fixed"
                  : "could not be analysed completely: " + count_of(m.stray_errors, "input error") +
                        " outside its files (one of them may be missing); not called isolated";
+    case Verdict::Manual:
+      return verdict_text(m.verdict) +
+             (m.input_errors ? "; also " + count_of(m.input_errors, "input error") + " in its files" : std::string());
     default: return verdict_text(m.verdict);
   }
 }
@@ -105,9 +108,11 @@ unsigned hidden_in(const std::vector<Finding>& findings, const std::string& modu
       std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.module == module; }));
 }
 
+// Manual work stays the verdict with input errors too (it is true whatever was missed, and says
+// more); the claims that nothing or only fix's repairs are needed need the whole module.
 Verdict verdict_of(const ModuleSummary& s, bool refused) {
-  if (s.input_errors) return Verdict::Incomplete;
   if (s.manual || (s.fixable && refused)) return Verdict::Manual;
+  if (s.input_errors) return Verdict::Incomplete;
   if (s.fixable) return Verdict::Automatic;
   // Nothing shown: isolated only if nothing was left unread or hidden.
   if (s.stray_errors) return Verdict::Incomplete;

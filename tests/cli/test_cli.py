@@ -289,6 +289,14 @@ class Verdicts(TreeCase):
         self.assertEqual(modules["clean"]["verdict"], "incomplete")
         self.assertEqual(modules["clean"]["counts"]["input_errors"], 1)
 
+    def test_manual_work_stays_the_verdict_with_input_errors(self):
+        case = self.copy_case("gilstate_callback")
+        source = case / "gilcb.c"
+        source.write_text(source.read_text() + "\nstatic int vanished(void) { return VanishedCount; }\n")
+        r = run("check", "--no-config", case)
+        self.assertIn("module 'gilcb': needs manual work (see owngil fix for why); also 1 input error in its files",
+                      r.stdout)
+
     def test_a_file_not_found_leaves_no_module_isolated(self):
         case = self.copy_case("clean_multiphase")
         r = run("check", "--no-config", case / "clean.c", case / "gone.c")
