@@ -34,6 +34,9 @@ bool is_object_aggregate(const Global& g) {
 }
 
 std::string quoted_object_fields(const Global& g) {
+  // The variable itself: a statically allocated object (`PyObject marker = {...}`) or a library
+  // type holding objects (std::vector<PyObject *>).
+  if (g.object_fields.size() == 1 && g.object_fields[0] == g.name) return "'" + g.name + "' itself";
   std::string out;
   for (const std::string& p : g.object_fields) out += (out.empty() ? "'" : ", '") + p + "'";
   return out;

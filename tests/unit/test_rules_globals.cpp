@@ -89,7 +89,7 @@ static PyObject *use(PyObject *m, PyObject *a) { (void)m; (void)view; items = Py
 )"));
   REQUIRE(c.size() == 2);
   CHECK(c[0].message.find("in 'items[]'") != std::string::npos);
-  CHECK(c[1].message.find("in 'view'") != std::string::npos);  // not view.obj: CPython's struct
+  CHECK(c[1].message.find("in 'view' itself") != std::string::npos);  // not view.obj: CPython's struct
   auto cpp = findings_of("OG101", isolated_module(R"(
 #include <vector>
 static std::vector<PyObject *> cache;
@@ -97,8 +97,21 @@ static std::vector<int> sizes;
 )"), "snippet.cpp");
   REQUIRE(cpp.size() == 1);
   CHECK(cpp[0].symbol == "cache");
-  CHECK(cpp[0].message.find("in 'cache'") != std::string::npos);
+  CHECK(cpp[0].message.find("in 'cache' itself") != std::string::npos);
   CHECK_FALSE(cpp[0].fixable);
+}
+
+// A statically allocated object (cbor2's `PyObject _undefined_obj = {...}`) is one object for the
+// whole process, like a static type.
+TEST_CASE("OG101 reports a statically allocated object, not fixable", "[OG101]") {
+  auto f = findings_of("OG101", isolated_module(R"(
+PyObject marker_obj = {_PyObject_EXTRA_INIT 1, NULL};
+static PyObject *get(PyObject *m, PyObject *a) { (void)m; (void)a; return Py_NewRef(&marker_obj); }
+)"));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].symbol == "marker_obj");
+  CHECK(f[0].message.find("holds Python objects in 'marker_obj' itself") != std::string::npos);
+  CHECK_FALSE(f[0].fixable);
 }
 
 TEST_CASE("OG101 keeps plain and typedef'd object pointers fixable", "[OG101]") {
