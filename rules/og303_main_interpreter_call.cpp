@@ -47,6 +47,15 @@ std::vector<Finding> check(const Model& m) {
     out.push_back(finding(kInfo, s.call->loc, s.call->callee + " in '" + s.function->name + "'" + via + " " + why,
                           s.function->name + ":" + s.call->callee));
   }
+  // Code of another configuration makes the same calls there: the region names them.
+  for (const InactiveRegion& r : m.inactive_regions) {
+    if (never_compiled(r.condition)) continue;
+    for (const auto& [name, why] : main_only_calls())
+      if (r.identifiers.count(name))
+        out.push_back(finding(kInfo, {r.file, r.begin_line, 1},
+                              name + " in code compiled only " + when(r, r.condition) + " " + why,
+                              "#if " + (r.condition.empty() ? std::to_string(r.begin_line) : r.condition) + ":" + name));
+  }
   return out;
 }
 

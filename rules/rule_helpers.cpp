@@ -93,16 +93,14 @@ bool compiled_here(const Model& m, const std::string& file, const std::string& n
                      [&](const Global& g) { return g.name == name && g.loc.file == file; });
 }
 
+}  // namespace
+
+bool never_compiled(const std::string& condition) { return condition == "0" || condition == "!(1)"; }
+
 std::string when(const InactiveRegion& r, const std::string& condition) {
   return condition.empty() ? "in the #if branch at lines " + std::to_string(r.begin_line) + "-" + std::to_string(r.end_line)
                            : "when " + condition;
 }
-
-// `#if 0` (and the #else of `#if 1`) is code no configuration compiles: commented out, not another
-// platform's.
-bool never_compiled(const std::string& condition) { return condition == "0" || condition == "!(1)"; }
-
-}  // namespace
 
 std::vector<InactiveSite> inactive_definitions(const Model& m, GlobalKind kind, bool in_function) {
   std::vector<InactiveSite> out;

@@ -42,6 +42,12 @@ std::vector<CallSite> calls_to(const Model& m, const std::vector<std::string>& n
 
 std::string describe_storage(const Global& g);
 
+// `#if 0` (and the #else of `#if 1`) is code no configuration compiles: commented out, not another
+// platform's.
+bool never_compiled(const std::string& condition);
+// "when defined(HAVE_X)", or "in the #if branch at lines a-b" when the condition is unknown.
+std::string when(const InactiveRegion& r, const std::string& condition);
+
 // A definition a token scan found in an inactive #if region (InactiveRegion::definitions).
 struct InactiveSite {
   const InactiveRegion* region;

@@ -48,6 +48,26 @@ static PyObject *go(PyObject *m, PyObject *a) {
   }
 }
 
+TEST_CASE("OG303 reports main-interpreter calls in code compiled only in another configuration", "[OG303]") {
+  auto f = findings_of("OG303", isolated_module(R"(
+static int later(void *arg) { (void)arg; return 0; }
+static PyObject *go(PyObject *m, PyObject *a) {
+    (void)m; (void)a;
+#ifdef USE_PENDING_CALLS
+    if (Py_AddPendingCall(later, NULL) < 0) return NULL;
+#endif
+#if 0
+    PyErr_SetInterrupt();
+#endif
+    Py_RETURN_NONE;
+}
+)"));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].loc.line == 6);
+  CHECK(f[0].message.find("Py_AddPendingCall in code compiled only when defined(USE_PENDING_CALLS)") != std::string::npos);
+  CHECK_FALSE(f[0].fixable);
+}
+
 TEST_CASE("OG302 reports PyState_FindModule and PyState_AddModule", "[OG302]") {
   auto f = findings_of("OG302", R"(#include <Python.h>
 static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, NULL};
