@@ -198,3 +198,20 @@ static PyObject *helper(PyObject *self, PyObject *arg) { PyObject *tmp = arg; st
   REQUIRE(r.definitions[3].mentions.size() == 1);
   CHECK(r.definitions[3].mentions[0].line == 11);
 }
+
+TEST_CASE("analyzer records the members of a global aggregate that hold objects, as paths", "[analyzer]") {
+  Model m = analyze_snippet(R"(#include <Python.h>
+typedef PyObject *Ref;
+static struct { Ref open; int n; union { PyObject *o; long l; }; struct { PyTypeObject *t[2]; } inner; } names;
+typedef struct { const char *name; PyObject *exc; } Entry;
+static Entry table[3];
+static struct { int a; char *b; } plain;
+static PyObject *single;
+)");
+  CHECK(global(m, "names").object_fields == std::vector<std::string>{"names.open", "names.o", "names.inner.t[]"});
+  CHECK(global(m, "names").type == "struct (unnamed)");
+  CHECK(global(m, "table").object_fields == std::vector<std::string>{"table[].exc"});
+  CHECK(global(m, "plain").object_fields.empty());
+  CHECK(global(m, "single").kind == GlobalKind::ObjectPointer);
+  CHECK(global(m, "single").object_fields.empty());  // plain pointers stay ObjectPointer globals
+}
