@@ -88,9 +88,12 @@ const Function* function_around(const Model& m, const std::string& file, unsigne
   return nullptr;
 }
 
-bool compiled_here(const Model& m, const std::string& file, const std::string& name) {
-  return std::any_of(m.globals.begin(), m.globals.end(),
-                     [&](const Global& g) { return g.name == name && g.loc.file == file; });
+// The compiled code defines the same variable (in the same function, for a static local): an
+// #ifdef/#else pair, or a header's second, skipped copy. Its own finding covers it.
+bool compiled_here(const Model& m, const std::string& file, const std::string& function, const std::string& name) {
+  return std::any_of(m.globals.begin(), m.globals.end(), [&](const Global& g) {
+    return g.name == name && g.loc.file == file && g.function == function;
+  });
 }
 
 }  // namespace
@@ -113,7 +116,7 @@ std::vector<InactiveSite> inactive_definitions(const Model& m, GlobalKind kind, 
       if (local && !d.is_static) continue;  // an automatic variable: nothing outlives the call
       if (local != in_function) continue;
       std::string function = d.in_block ? d.function : around ? around->name : "";
-      if (!local && compiled_here(m, r.file, d.name)) continue;
+      if (compiled_here(m, r.file, function, d.name)) continue;
       if (!seen.insert(r.file + ":" + function + ":" + d.name).second) continue;
       out.push_back({&r, &d, function});
     }

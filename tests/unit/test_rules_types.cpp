@@ -115,6 +115,24 @@ static PyObject *run(PyObject *m, PyObject *a) {
   CHECK_FALSE(locals[0].fixable);
 }
 
+TEST_CASE("OG101 and OG102 leave a variable the compiled branch also defines to its own finding", "[OG101][OG102]") {
+  std::string code = isolated_module(R"(
+#ifdef HAVE_A
+static PyObject *err;
+static PyObject *f(void) { static PyObject *cache; return cache; }
+#else
+static PyObject *err;
+static PyObject *f(void) { static PyObject *cache; return cache; }
+#endif
+)");
+  auto objects = findings_of("OG101", code);
+  REQUIRE(objects.size() == 1);
+  CHECK(objects[0].fixable);
+  auto locals = findings_of("OG102", code);
+  REQUIRE(locals.size() == 1);
+  CHECK(locals[0].fixable);
+}
+
 TEST_CASE("OG201 and OG101 leave #if 0 alone: no configuration compiles it", "[OG201][OG101]") {
   std::string code = isolated_module(R"(
 #if 0
