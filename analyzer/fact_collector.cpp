@@ -1328,7 +1328,15 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
         no_storage = true;
       } else if (is_identifier(t) && parens == 0 && !no_storage && is_object_type_name(t.getRawIdentifier()) &&
                  (depth == 0 || is_static)) {
-        i = scan_declarators(toks, i + 1, t.getRawIdentifier() == "PyTypeObject", r, is_static, depth > 0, function);
+        std::optional<GlobalKind> plain;
+        if (t.getRawIdentifier() == "PyTypeObject") plain = GlobalKind::TypeObject;
+        i = scan_declarators(toks, i + 1, plain, /*pointers=*/true, r, is_static, depth > 0, function);
+      } else if ((is_identifier(t, "struct") || is_identifier(t, "union")) && parens == 0 && !no_storage &&
+                 (depth == 0 || is_static)) {
+        size_t close = aggregate_with_objects(toks, i);
+        if (close)  // `static struct { PyObject *a; } x;`: x holds objects (a pointer to it does not)
+          i = scan_declarators(toks, close + 1, GlobalKind::ObjectPointer, /*pointers=*/false, r, is_static, depth > 0,
+                               function);
       }
     }
     for (InactiveDefinition& d : r.definitions)
@@ -1337,19 +1345,37 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
           d.mentions.push_back(where_.loc(t.getLocation()));
   }
 
-  // The declarators after an object type at `i`: `*a`, `*b = init`, or `T` for PyTypeObject itself.
-  // Returns the index of the last token looked at.
-  size_t scan_declarators(const std::vector<Token>& toks, size_t i, bool type_object, InactiveRegion& r,
-                          bool is_static, bool in_block, const std::string& function) {
+  // For `struct [tag] {` at `i`: the index of the body's closing `}` when a member names an object
+  // type, else 0.
+  static size_t aggregate_with_objects(const std::vector<Token>& toks, size_t i) {
+    size_t open = i + 1;
+    if (open < toks.size() && is_identifier(toks[open])) ++open;  // the tag
+    if (open >= toks.size() || !toks[open].is(tok::l_brace)) return 0;
+    bool objects = false;
+    int depth = 0;
+    for (size_t k = open; k < toks.size(); ++k) {
+      if (toks[k].is(tok::l_brace)) ++depth;
+      else if (toks[k].is(tok::r_brace) && --depth == 0) return objects ? k : 0;
+      else if (is_identifier(toks[k]) && is_object_type_name(toks[k].getRawIdentifier())) objects = true;
+    }
+    return 0;
+  }
+
+  // The declarators after a type at `i`: `*a`, `*b = init` (when `pointers` hold objects), or `T`
+  // (when `plain` says what a variable of the type itself is: a PyTypeObject, an aggregate holding
+  // objects). Returns the index of the last token looked at.
+  size_t scan_declarators(const std::vector<Token>& toks, size_t i, std::optional<GlobalKind> plain, bool pointers,
+                          InactiveRegion& r, bool is_static, bool in_block, const std::string& function) {
     for (;;) {
       size_t stars = 0;
       while (i < toks.size() && toks[i].is(tok::star)) ++i, ++stars;
-      if (i + 1 >= toks.size() || !is_identifier(toks[i]) || (stars == 0 && !type_object)) return i - 1;
+      bool counts = stars == 0 ? plain.has_value() : pointers;
+      if (i + 1 >= toks.size() || !is_identifier(toks[i]) || !counts) return i - 1;
       const Token& after = toks[i + 1];
       if (!after.isOneOf(tok::equal, tok::semi, tok::comma, tok::l_square)) return i;  // a function, ...
       InactiveDefinition d;
       d.name = toks[i].getRawIdentifier().str();
-      d.kind = stars == 0 ? GlobalKind::TypeObject : GlobalKind::ObjectPointer;
+      d.kind = stars == 0 ? *plain : GlobalKind::ObjectPointer;
       d.loc = where_.loc(toks[i].getLocation());
       d.offset = where_.offset(toks[i].getLocation());
       d.is_static = is_static;

@@ -66,6 +66,9 @@ TEST_CASE("OG201 and OG101 report static types and object globals defined only i
 static PyTypeObject Watcher_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.Watcher"};
 static PyObject *watch_error, *watch_hook = NULL;
 extern PyObject *declared_elsewhere;
+static struct { PyObject *on_event; int count; } watch_hooks, *hooks_ptr;
+typedef struct { PyObject *cb; } WatchCallback;
+static struct { int a; long b; } watch_stats;
 static PyObject *make_watcher(PyObject *m) {
     PyObject *local = PyType_GenericNew(&Watcher_Type, NULL, NULL);
     static PyObject *cache;
@@ -99,13 +102,14 @@ static PyObject *run(PyObject *m, PyObject *a) {
   CHECK_FALSE(types[0].fixable);
   REQUIRE(types[0].manual_because);
   bool noted = false;
-  for (const auto& n : types[0].notes) noted |= n.loc.line == 8;  // used in make_watcher
+  for (const auto& n : types[0].notes) noted |= n.loc.line == 11;  // used in make_watcher
   CHECK(noted);
 
   auto objects = findings_of("OG101", code);
-  REQUIRE(objects.size() == 2);
+  REQUIRE(objects.size() == 3);  // not the pointer to the struct, the typedef, nor the plain struct
   CHECK(objects[0].symbol == "watch_error");
   CHECK(objects[1].symbol == "watch_hook");
+  CHECK(objects[2].symbol == "watch_hooks");
   CHECK(objects[0].message.find("only when defined(HAVE_FANCY_WATCHER)") != std::string::npos);
   CHECK_FALSE(objects[0].fixable);
 
