@@ -14,6 +14,7 @@
 #include <clang/Lex/Lexer.h>
 #include <clang/Lex/PPCallbacks.h>
 #include <clang/Lex/Preprocessor.h>
+#include <clang/Sema/Sema.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
 
@@ -232,6 +233,68 @@ GlobalKind classify(ASTContext& ctx, QualType t) {
   if (rec == "_typeobject") return GlobalKind::TypeObject;
   if (is_table_record(rec)) return GlobalKind::Table;
   return GlobalKind::CData;
+}
+
+void collect_record_paths(ASTContext& ctx, const RecordDecl* def, const std::string& path, unsigned depth,
+                          std::vector<std::string>& out);
+
+// The members of an aggregate of type `t` that hold Python objects, appended to `out` as paths
+// below `path`. Object pointers (also typedef'd) count, objects embedded by value, and pointers to
+// object pointers (`PyObject **items`, what a std::vector<PyObject *> holds): the objects they
+// point at are the global's all the same. Definition tables are CPython's own business. Other
+// pointers to structs are not followed (not the global's storage), C++ base classes are; a depth
+// limit guards pathological nesting.
+void collect_object_paths(ASTContext& ctx, QualType t, const std::string& path, unsigned depth,
+                          std::vector<std::string>& out) {
+  if (t.isNull() || depth > 16) return;
+  if (const ArrayType* array = ctx.getAsArrayType(t)) {
+    collect_object_paths(ctx, array->getElementType(), path + "[]", depth + 1, out);
+    return;
+  }
+  if (is_object_pointer(t)) {
+    out.push_back(path);
+    return;
+  }
+  if (t->isPointerType() && is_object_pointer(t->getPointeeType())) {
+    out.push_back(path + "[]");
+    return;
+  }
+  const RecordDecl* rd = record_of(t);
+  if (!rd || is_table_record(record_name(rd))) return;
+  if (is_object_record(rd)) {  // a statically allocated object: shared as a whole
+    out.push_back(path);
+    return;
+  }
+  const RecordDecl* def = rd->getDefinition();
+  if (!def) return;
+  // A library's type (std::vector<PyObject *>, Py_buffer): its members' names are its own
+  // business, the variable itself is what holds the objects.
+  if (ctx.getSourceManager().isInSystemHeader(def->getLocation())) {
+    std::vector<std::string> inside;
+    collect_record_paths(ctx, def, path, depth, inside);
+    if (!inside.empty()) out.push_back(path);
+    return;
+  }
+  collect_record_paths(ctx, def, path, depth, out);
+}
+
+void collect_record_paths(ASTContext& ctx, const RecordDecl* def, const std::string& path, unsigned depth,
+                          std::vector<std::string>& out) {
+  if (const auto* cxx = dyn_cast<CXXRecordDecl>(def); cxx && cxx->hasDefinition())
+    for (const CXXBaseSpecifier& base : cxx->bases()) collect_object_paths(ctx, base.getType(), path, depth + 1, out);
+  for (const FieldDecl* field : def->fields()) {
+    // An anonymous struct or union member adds no name of its own: `s.x`, not `s..x`.
+    std::string name = field->isAnonymousStructOrUnion() ? path : path + "." + field->getNameAsString();
+    collect_object_paths(ctx, field->getType(), name, depth + 1, out);
+  }
+}
+
+// A type as Clang spells it, without the file path Clang gives unnamed structs ("struct (unnamed
+// struct at /abs/x.c:3:8)"): messages and goldens must not depend on where the tree lives.
+std::string type_spelling(ASTContext& ctx, QualType t) {
+  PrintingPolicy policy(ctx.getPrintingPolicy());
+  policy.AnonymousTagLocations = false;
+  return t.getAsString(policy);
 }
 
 const Expr* strip(const Expr* e) { return e ? e->IgnoreParenCasts() : nullptr; }
@@ -520,9 +583,10 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     if (it != global_index_.end()) return facts_.globals[it->second];
     Global g;
     g.name = vd->getNameAsString();
-    g.type = vd->getType().getAsString();
+    g.type = type_spelling(ctx_, vd->getType());
     g.loc = where_.loc(vd->getLocation());
     g.kind = classify(ctx_, vd->getType());
+    if (g.kind == GlobalKind::CData) collect_object_paths(ctx_, vd->getType(), g.name, 0, g.object_fields);
     g.is_const = ctx_.getBaseElementType(vd->getType()).isConstQualified();
     g.thread_local_storage = vd->getTLSKind() != VarDecl::TLS_None;
     if (vd->isStaticLocal()) {
@@ -1068,7 +1132,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
 
 class PreprocessorFacts : public PPCallbacks, public CommentHandler {
  public:
-  PreprocessorFacts(Locator& where, Model& facts) : where_(where), facts_(facts) {}
+  PreprocessorFacts(Locator& where, Model& facts, CompilerInstance& ci) : where_(where), facts_(facts), ci_(ci) {}
 
   void SourceRangeSkipped(clang::SourceRange range, SourceLocation endif) override {
     if (!where_.is_user(range.getBegin())) return;
@@ -1077,8 +1141,46 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
     r.file = b.file;
     r.begin_line = b.line;
     r.end_line = e.line;
-    collect_identifiers(range, r.identifiers);
+    std::vector<Token> tokens = region_tokens(range);
+    collect_identifiers(tokens, r.identifiers);
+    auto cond = conditions_.find(b.file + ":" + std::to_string(b.line));
+    if (cond != conditions_.end()) r.condition = cond->second;
+    note_branch_conditions(tokens, r);
+    // Inside a struct or union the declarations are members, not variables. The parser runs in
+    // step with the preprocessor, so its current context is where the skipped branch stands.
+    if (!inside_record()) scan_definitions(code_tokens(tokens), r);
+    for (InactiveDefinition& d : r.definitions) d.condition = branch_condition(r, d.loc.line);
     facts_.inactive_regions.push_back(std::move(r));
+  }
+
+  // The condition of the last branch directive of the region at or before `line`.
+  std::string branch_condition(const InactiveRegion& r, unsigned line) {
+    for (unsigned l = line; l >= r.begin_line && l > 0; --l) {
+      auto it = conditions_.find(r.file + ":" + std::to_string(l));
+      if (it != conditions_.end()) return it->second;
+    }
+    return r.condition;
+  }
+
+  // The condition of each directive of the tree, by the line it is on, so a skipped region (which
+  // starts at its directive) knows when it would be compiled.
+  void If(SourceLocation loc, clang::SourceRange cond, ConditionValueKind) override {
+    remember_condition(loc, loc, condition_text(cond.getBegin()));
+  }
+  void Elif(SourceLocation loc, clang::SourceRange cond, ConditionValueKind, SourceLocation if_loc) override {
+    remember_condition(loc, if_loc, condition_text(cond.getBegin()));
+  }
+  void Ifdef(SourceLocation loc, const Token& name, const MacroDefinition&) override {
+    remember_condition(loc, loc, "defined(" + spelling(name) + ")");
+  }
+  void Ifndef(SourceLocation loc, const Token& name, const MacroDefinition&) override {
+    remember_condition(loc, loc, "!defined(" + spelling(name) + ")");
+  }
+  // An #else is compiled when none of the branches before it is.
+  void Else(SourceLocation loc, SourceLocation if_loc) override {
+    if (!where_.is_user(loc)) return;
+    conditions_[line_key(loc)] = none_of(chains_[line_key(if_loc)]);
+    if_of_[line_key(loc)] = line_key(if_loc);
   }
 
   bool HandleComment(Preprocessor& pp, clang::SourceRange range) override {
@@ -1125,25 +1227,222 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
   }
 
  private:
-  void collect_identifiers(clang::SourceRange range, std::set<std::string>& out) {
+  static void collect_identifiers(const std::vector<Token>& tokens, std::set<std::string>& out) {
+    for (const Token& t : tokens)
+      if (t.is(tok::raw_identifier)) out.insert(t.getRawIdentifier().str());
+  }
+
+  bool inside_record() {
+    if (!ci_.hasSema()) return false;
+    for (const DeclContext* dc = ci_.getSema().CurContext; dc; dc = dc->getParent())
+      if (isa<RecordDecl>(dc)) return true;
+    return false;
+  }
+
+  std::string line_key(SourceLocation loc) {
+    SourceLoc l = where_.loc(loc);
+    return l.file + ":" + std::to_string(l.line);
+  }
+
+  void remember_condition(SourceLocation directive, SourceLocation if_loc, const std::string& text) {
+    if (!where_.is_user(directive) || text.empty()) return;
+    conditions_[line_key(directive)] = text;
+    chains_[line_key(if_loc)].push_back(text);
+    if_of_[line_key(directive)] = line_key(if_loc);
+  }
+
+  std::string spelling(const Token& tok) {
+    const IdentifierInfo* id = tok.getIdentifierInfo();
+    return id ? id->getName().str() : "";
+  }
+
+  // The rest of the directive's line from `begin` (continuation lines joined, comments dropped).
+  std::string condition_text(SourceLocation begin) {
+    bool invalid = false;
+    const char* p = where_.sm().getCharacterData(where_.sm().getFileLoc(begin), &invalid);
+    if (invalid || !p) return "";
+    std::string text;
+    for (; *p && *p != '\n'; ++p) {
+      if (p[0] == '\\' && p[1] == '\n') { text += ' '; ++p; continue; }
+      if (p[0] == '/' && (p[1] == '/' || p[1] == '*')) break;
+      text += *p;
+    }
+    text.erase(text.find_last_not_of(" \t\r") + 1);
+    return text;
+  }
+
+  // Every token of the region, its directives included.
+  std::vector<Token> region_tokens(clang::SourceRange range) {
+    std::vector<Token> out;
     SourceManager& sm = where_.sm();
     std::pair<FileID, unsigned> begin = sm.getDecomposedLoc(range.getBegin());
     std::pair<FileID, unsigned> end = sm.getDecomposedLoc(range.getEnd());
-    if (begin.first != end.first) return;
+    if (begin.first != end.first) return out;
     bool invalid = false;
     llvm::StringRef buffer = sm.getBufferData(begin.first, &invalid);
-    if (invalid || end.second > buffer.size()) return;
+    if (invalid || end.second > buffer.size()) return out;
     Lexer lexer(sm.getLocForStartOfFile(begin.first), where_.lang(), buffer.begin(),
                 buffer.begin() + begin.second, buffer.end());
     Token tok;
     while (!lexer.LexFromRawLexer(tok)) {
       if (sm.getFileOffset(tok.getLocation()) >= end.second) break;
-      if (tok.is(tok::raw_identifier)) out.insert(tok.getRawIdentifier().str());
+      out.push_back(tok);
+    }
+    return out;
+  }
+
+  // The tokens outside preprocessor directives (their lines name macros, not code).
+  static std::vector<Token> code_tokens(const std::vector<Token>& all) {
+    std::vector<Token> out;
+    bool in_directive = false;
+    for (const Token& t : all) {
+      if (t.isAtStartOfLine()) in_directive = t.is(tok::hash);
+      if (!in_directive) out.push_back(t);
+    }
+    return out;
+  }
+
+  // A region skipped after a taken branch holds every later branch of its #if, and clang reports
+  // no directive inside it: the conditions of its own #elif and #else lines, by line.
+  void note_branch_conditions(const std::vector<Token>& all, const InactiveRegion& r) {
+    std::string start = r.file + ":" + std::to_string(r.begin_line);
+    std::vector<std::string> chain = chains_[if_of_.count(start) ? if_of_[start] : start];
+    int nesting = 0;
+    for (size_t i = 0; i + 1 < all.size(); ++i) {
+      if (!all[i].isAtStartOfLine() || !all[i].is(tok::hash) || !is_identifier(all[i + 1])) continue;
+      llvm::StringRef word = all[i + 1].getRawIdentifier();
+      std::string key = line_key(all[i].getLocation());
+      if (key == start) continue;  // the region's own directive: the callbacks saw it
+      if (word == "if" || word == "ifdef" || word == "ifndef") ++nesting;
+      else if (word == "endif") --nesting;
+      else if (nesting == 0 && word == "elif" && i + 2 < all.size()) {
+        std::string text = condition_text(all[i + 2].getLocation());
+        conditions_.emplace(key, text);
+        chain.push_back(text);
+      } else if (nesting == 0 && word == "else") {
+        conditions_.emplace(key, none_of(chain));
+      }
+    }
+  }
+
+  static std::string none_of(const std::vector<std::string>& branches) {
+    std::string none;
+    for (const std::string& c : branches) none += (none.empty() ? "!(" : " && !(") + c + ")";
+    return none;
+  }
+
+  static bool is_identifier(const Token& t, const char* text = nullptr) {
+    return t.is(tok::raw_identifier) && (!text || t.getRawIdentifier() == text);
+  }
+
+  // Spellings of Python object types a token scan can recognise: PyObject, PyTypeObject, and the
+  // `...Object` struct names CPython and extensions use for their instances.
+  static bool is_object_type_name(llvm::StringRef name) { return name == "PyObject" || name.endswith("Object"); }
+
+  // `static PyTypeObject T = {...};`, `PyObject *a, *b = NULL;` and the like in an inactive region:
+  // what the compiler would have made globals (or function-local statics) of. Declarations inside
+  // parentheses (parameters, casts), `extern` and `typedef` declare no storage.
+  void scan_definitions(const std::vector<Token>& toks, InactiveRegion& r) {
+    int depth = 0, parens = 0;
+    bool is_static = false, no_storage = false;
+    std::string pending_function, function;
+    for (size_t i = 0; i < toks.size(); ++i) {
+      const Token& t = toks[i];
+      if (t.is(tok::l_paren)) {
+        if (depth == 0 && parens == 0 && i > 0 && is_identifier(toks[i - 1]))
+          pending_function = toks[i - 1].getRawIdentifier().str();
+        ++parens;
+      } else if (t.is(tok::r_paren)) {
+        parens = std::max(0, parens - 1);
+      } else if (t.is(tok::l_brace)) {
+        if (depth == 0 && parens == 0 && !pending_function.empty() && i > 0 && toks[i - 1].is(tok::r_paren))
+          function = pending_function;
+        ++depth;
+        is_static = no_storage = false;  // a body opens: `static` before it was the function's
+      } else if (t.is(tok::r_brace)) {
+        depth = std::max(0, depth - 1);
+        if (depth == 0) function.clear(), is_static = no_storage = false;
+      } else if (t.is(tok::semi) && parens == 0) {
+        is_static = no_storage = false;
+        if (depth == 0) pending_function.clear();
+      } else if (is_identifier(t, "static")) {
+        is_static = true;
+      } else if (is_identifier(t, "extern") || is_identifier(t, "typedef")) {
+        no_storage = true;
+      } else if (is_identifier(t) && parens == 0 && !no_storage && is_object_type_name(t.getRawIdentifier()) &&
+                 (depth == 0 || is_static)) {
+        std::optional<GlobalKind> plain;
+        if (t.getRawIdentifier() == "PyTypeObject") plain = GlobalKind::TypeObject;
+        i = scan_declarators(toks, i + 1, plain, /*pointers=*/true, r, is_static, depth > 0, function);
+      } else if ((is_identifier(t, "struct") || is_identifier(t, "union")) && parens == 0 && !no_storage &&
+                 (depth == 0 || is_static)) {
+        size_t close = aggregate_with_objects(toks, i);
+        if (close)  // `static struct { PyObject *a; } x;`: x holds objects (a pointer to it does not)
+          i = scan_declarators(toks, close + 1, GlobalKind::ObjectPointer, /*pointers=*/false, r, is_static, depth > 0,
+                               function);
+      }
+    }
+    for (InactiveDefinition& d : r.definitions)
+      for (const Token& t : toks)
+        if (is_identifier(t, d.name.c_str()) && where_.offset(t.getLocation()) != d.offset)
+          d.mentions.push_back(where_.loc(t.getLocation()));
+  }
+
+  // For `struct [tag] {` at `i`: the index of the body's closing `}` when a member names an object
+  // type, else 0.
+  static size_t aggregate_with_objects(const std::vector<Token>& toks, size_t i) {
+    size_t open = i + 1;
+    if (open < toks.size() && is_identifier(toks[open])) ++open;  // the tag
+    if (open >= toks.size() || !toks[open].is(tok::l_brace)) return 0;
+    bool objects = false;
+    int depth = 0;
+    for (size_t k = open; k < toks.size(); ++k) {
+      if (toks[k].is(tok::l_brace)) ++depth;
+      else if (toks[k].is(tok::r_brace) && --depth == 0) return objects ? k : 0;
+      else if (is_identifier(toks[k]) && is_object_type_name(toks[k].getRawIdentifier())) objects = true;
+    }
+    return 0;
+  }
+
+  // The declarators after a type at `i`: `*a`, `*b = init` (when `pointers` hold objects), or `T`
+  // (when `plain` says what a variable of the type itself is: a PyTypeObject, an aggregate holding
+  // objects). Returns the index of the last token looked at.
+  size_t scan_declarators(const std::vector<Token>& toks, size_t i, std::optional<GlobalKind> plain, bool pointers,
+                          InactiveRegion& r, bool is_static, bool in_block, const std::string& function) {
+    for (;;) {
+      size_t stars = 0;
+      while (i < toks.size() && toks[i].is(tok::star)) ++i, ++stars;
+      bool counts = stars == 0 ? plain.has_value() : pointers;
+      if (i + 1 >= toks.size() || !is_identifier(toks[i]) || !counts) return i - 1;
+      const Token& after = toks[i + 1];
+      if (!after.isOneOf(tok::equal, tok::semi, tok::comma, tok::l_square)) return i;  // a function, ...
+      InactiveDefinition d;
+      d.name = toks[i].getRawIdentifier().str();
+      d.kind = stars == 0 ? *plain : GlobalKind::ObjectPointer;
+      d.loc = where_.loc(toks[i].getLocation());
+      d.offset = where_.offset(toks[i].getLocation());
+      d.is_static = is_static;
+      d.in_block = in_block;
+      d.function = function;
+      r.definitions.push_back(std::move(d));
+      // Skip the initializer (its commas are nested) to the next declarator or the end.
+      int nesting = 0;
+      for (++i; i < toks.size(); ++i) {
+        if (toks[i].isOneOf(tok::l_paren, tok::l_brace, tok::l_square)) ++nesting;
+        else if (toks[i].isOneOf(tok::r_paren, tok::r_brace, tok::r_square)) --nesting;
+        else if (nesting == 0 && toks[i].isOneOf(tok::comma, tok::semi)) break;
+      }
+      if (i >= toks.size() || toks[i].is(tok::semi)) return i - 1;  // the `;` resets the caller's state
+      ++i;  // past the comma
     }
   }
 
   Locator& where_;
   Model& facts_;
+  CompilerInstance& ci_;
+  std::map<std::string, std::string> conditions_;            // "file:line" of a directive -> condition
+  std::map<std::string, std::vector<std::string>> chains_;   // "file:line" of an #if -> its branches' conditions
+  std::map<std::string, std::string> if_of_;                 // "file:line" of a branch -> of its #if
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1185,7 +1484,7 @@ class CollectAction : public ASTFrontendAction {
 
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance& ci, llvm::StringRef) override {
     auto where = std::make_unique<Locator>(ci.getSourceManager(), ci.getLangOpts(), root_);
-    auto pp_facts = std::make_unique<PreprocessorFacts>(*where, facts_);
+    auto pp_facts = std::make_unique<PreprocessorFacts>(*where, facts_, ci);
     ci.getPreprocessor().addCommentHandler(pp_facts.get());
     comment_handler_ = pp_facts.get();
     ci.getPreprocessor().addPPCallbacks(std::move(pp_facts));  // the preprocessor owns it

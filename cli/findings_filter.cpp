@@ -22,17 +22,31 @@ bool covers(const Suppression& s, const Finding& f) {
 using Key = std::tuple<std::string, std::string, std::string>;
 Key key_of(const Finding& f) { return {f.rule, f.loc.file, f.symbol}; }
 
+// Removes the findings `drop` selects (asked once per finding, in order: the baseline's budget
+// counts down), hands them to `dropped` when given, and returns how many.
+template <typename Pred>
+unsigned drop_findings(std::vector<Finding>& findings, std::vector<Finding>* dropped, Pred drop) {
+  std::vector<Finding> kept;
+  unsigned n = 0;
+  for (Finding& f : findings) {
+    if (!drop(f)) {
+      kept.push_back(std::move(f));
+      continue;
+    }
+    ++n;
+    if (dropped) dropped->push_back(std::move(f));
+  }
+  findings = std::move(kept);
+  return n;
+}
+
 }  // namespace
 
-unsigned apply_suppressions(const Model& model, std::vector<Finding>& findings) {
-  size_t before = findings.size();
-  findings.erase(std::remove_if(findings.begin(), findings.end(),
-                                [&](const Finding& f) {
-                                  return std::any_of(model.suppressions.begin(), model.suppressions.end(),
-                                                     [&](const Suppression& s) { return covers(s, f); });
-                                }),
-                 findings.end());
-  return static_cast<unsigned>(before - findings.size());
+unsigned apply_suppressions(const Model& model, std::vector<Finding>& findings, std::vector<Finding>* dropped) {
+  return drop_findings(findings, dropped, [&](const Finding& f) {
+    return std::any_of(model.suppressions.begin(), model.suppressions.end(),
+                       [&](const Suppression& s) { return covers(s, f); });
+  });
 }
 
 bool write_baseline(const std::string& path, const std::vector<Finding>& findings, std::string* error) {
@@ -63,7 +77,8 @@ bool write_baseline(const std::string& path, const std::vector<Finding>& finding
   return true;
 }
 
-bool apply_baseline(const std::string& path, std::vector<Finding>& findings, unsigned* matched, std::string* error) {
+bool apply_baseline(const std::string& path, std::vector<Finding>& findings, unsigned* matched, std::string* error,
+                    std::vector<Finding>* dropped) {
   std::ifstream in(path);
   if (!in) {
     *error = path + ": cannot read baseline";
@@ -79,16 +94,12 @@ bool apply_baseline(const std::string& path, std::vector<Finding>& findings, uns
     if (!e.is_object()) continue;
     budget[{e.value("rule", ""), e.value("file", ""), e.value("symbol", "")}]++;
   }
-  size_t before = findings.size();
-  findings.erase(std::remove_if(findings.begin(), findings.end(),
-                                [&](const Finding& f) {
-                                  auto it = budget.find(key_of(f));
-                                  if (it == budget.end() || it->second == 0) return false;
-                                  --it->second;
-                                  return true;
-                                }),
-                 findings.end());
-  *matched = static_cast<unsigned>(before - findings.size());
+  *matched = drop_findings(findings, dropped, [&](const Finding& f) {
+    auto it = budget.find(key_of(f));
+    if (it == budget.end() || it->second == 0) return false;
+    --it->second;
+    return true;
+  });
   return true;
 }
 

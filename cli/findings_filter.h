@@ -10,13 +10,15 @@
 namespace owngil {
 
 // Drops findings covered by an `owngil: ignore[ID] reason` comment on their line (or alone on the
-// line above). Returns how many it dropped.
-unsigned apply_suppressions(const Model& model, std::vector<Finding>& findings);
+// line above). Returns how many it dropped; `dropped`, when given, receives them (the verdict names
+// what it hid).
+unsigned apply_suppressions(const Model& model, std::vector<Finding>& findings, std::vector<Finding>* dropped = nullptr);
 
 // Baseline file: JSON {"version": 1, "findings": [{"rule", "file", "symbol", "message"}]}. A finding
 // matches an entry with the same rule, file and symbol (each entry absorbs one finding), so line moves
 // do not resurrect old findings but a second new global does show.
 bool write_baseline(const std::string& path, const std::vector<Finding>& findings, std::string* error);
-bool apply_baseline(const std::string& path, std::vector<Finding>& findings, unsigned* matched, std::string* error);
+bool apply_baseline(const std::string& path, std::vector<Finding>& findings, unsigned* matched, std::string* error,
+                    std::vector<Finding>* dropped = nullptr);
 
 }  // namespace owngil

@@ -163,6 +163,15 @@ std::set<std::string> modules_fix_refuses(const Model& model, const std::set<std
   return refused;
 }
 
+// Every rule's findings; those of rules --select/--ignore leave out go to `ignored`, so the verdict
+// can say that it did not show them.
+std::vector<Finding> selected_findings(const Model& model, const std::set<std::string>& selected,
+                                       std::vector<Finding>* ignored) {
+  std::vector<Finding> shown;
+  for (Finding& f : run_rules(model)) (selected.count(f.rule) ? shown : *ignored).push_back(std::move(f));
+  return shown;
+}
+
 int run_check(CheckFlags f) {
   Config cfg;
   if (!load_project_config(f.in, &cfg)) return kExitError;
@@ -200,17 +209,19 @@ int run_check(CheckFlags f) {
   report.errors = analysis.errors;
   report.files_total = analysis.files_total;
   report.files_analyzed = analysis.files_analyzed;
-  report.findings = run_rules(analysis.model, selected);
-  report.suppressed = apply_suppressions(analysis.model, report.findings);
+  HiddenFindings hidden;
+  report.findings = selected_findings(analysis.model, selected, &hidden.ignored);
+  report.suppressed = apply_suppressions(analysis.model, report.findings, &hidden.suppressed);
   std::string error;
   if (!f.baseline.empty() && f.write_baseline.empty() &&
-      !apply_baseline(f.baseline, report.findings, &report.baselined, &error))
+      !apply_baseline(f.baseline, report.findings, &report.baselined, &error, &hidden.baselined))
     return usage_error(error);
   if (!f.write_baseline.empty()) {
     if (!write_baseline(f.write_baseline, report.findings, &error)) return usage_error(error);
     std::cerr << "owngil: wrote " << report.findings.size() << " finding(s) to baseline " << f.write_baseline << '\n';
   }
-  report.modules = summarize(analysis.model, report.findings, modules_fix_refuses(analysis.model, fix_rules));
+  report.modules = summarize(analysis.model, report.findings, modules_fix_refuses(analysis.model, fix_rules), hidden,
+                             report.errors);
   if (analysis.files_analyzed > 0 && analysis.model.modules.empty())
     report.errors.push_back({{f.in.paths.empty() ? f.in.compile_db : f.in.paths.front(), 0, 0},
                              "no extension module found (no PyInit_* function defined)"});
@@ -242,6 +253,9 @@ int run_check(CheckFlags f) {
   if (never_fail) return kExitClean;
   for (const Finding& fd : report.findings)
     if (fd.severity >= fail_level) return kExitFindings;
+  // No finding to show, but no claim of isolation either: CI must not pass on it.
+  for (const ModuleSummary& m : report.modules)
+    if (m.verdict == Verdict::Incomplete) return kExitFindings;
   return kExitClean;
 }
 

@@ -11,8 +11,11 @@
 
 namespace owngil {
 
-enum class Verdict { Isolated, Automatic, Manual };
-const char* verdict_id(Verdict v);     // isolated / automatic / manual
+// Isolated only when check saw all of the module and showed every finding: a module with findings
+// hidden (suppressed, baselined, --select/--ignore) is IsolatedExceptHidden, one with input errors
+// (a file that did not compile, a file not found) Incomplete.
+enum class Verdict { Isolated, Automatic, Manual, IsolatedExceptHidden, Incomplete };
+const char* verdict_id(Verdict v);     // isolated / automatic / manual / isolated-except-hidden / incomplete
 const char* verdict_text(Verdict v);   // for people
 
 struct ModuleSummary {
@@ -20,6 +23,16 @@ struct ModuleSummary {
   std::vector<std::string> files;
   Verdict verdict = Verdict::Isolated;
   unsigned errors = 0, warnings = 0, notes = 0, fixable = 0, manual = 0;
+  unsigned suppressed = 0, baselined = 0, ignored = 0;  // its findings check did not show
+  unsigned input_errors = 0;  // in its files (and the headers they include)
+  unsigned stray_errors = 0;  // input errors in no module's files (a file not found, ...)
+};
+// The verdict for people, with what makes it so ("isolated except for 2 suppressed findings").
+std::string verdict_text(const ModuleSummary& m);
+
+// Findings check computed but does not show, by why.
+struct HiddenFindings {
+  std::vector<Finding> suppressed, baselined, ignored;
 };
 
 struct Report {
@@ -34,7 +47,8 @@ struct Report {
 // `refused`: modules `owngil fix` would not port; their verdict is manual work whatever the
 // rules' fixable flags say, so check and fix never disagree.
 std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Finding>& findings,
-                                     const std::set<std::string>& refused = {});
+                                     const std::set<std::string>& refused = {}, const HiddenFindings& hidden = {},
+                                     const std::vector<InputError>& errors = {});
 
 void write_text(std::ostream& out, std::ostream& err, const Report& report, bool color);
 void write_json(std::ostream& out, const Report& report);

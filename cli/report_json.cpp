@@ -49,7 +49,11 @@ void write_json(std::ostream& out, const Report& r) {
                                 {"warning", m.warnings},
                                 {"note", m.notes},
                                 {"fixable", m.fixable},
-                                {"manual", m.manual}}}});
+                                {"manual", m.manual},
+                                {"suppressed", m.suppressed},
+                                {"baselined", m.baselined},
+                                {"ignored", m.ignored},
+                                {"input_errors", m.input_errors + m.stray_errors}}}});
   doc["errors"] = nlohmann::json::array();
   for (const InputError& e : r.errors) {
     nlohmann::json j = location(e.loc);

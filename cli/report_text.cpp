@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <fstream>
 #include <map>
+#include <tuple>
 #include <sstream>
 
 #include "report.h"
@@ -11,6 +13,8 @@ const char* verdict_id(Verdict v) {
     case Verdict::Isolated: return "isolated";
     case Verdict::Automatic: return "automatic";
     case Verdict::Manual: return "manual";
+    case Verdict::IsolatedExceptHidden: return "isolated-except-hidden";
+    case Verdict::Incomplete: return "incomplete";
   }
   return "manual";
 }
@@ -20,14 +24,114 @@ const char* verdict_text(Verdict v) {
     case Verdict::Isolated: return "already isolated";
     case Verdict::Automatic: return "can be ported automatically (owngil fix)";
     case Verdict::Manual: return "needs manual work (see owngil fix for why)";
+    case Verdict::IsolatedExceptHidden: return "isolated except for hidden findings";
+    case Verdict::Incomplete: return "could not be analysed completely";
   }
   return "";
 }
 
+namespace {
+
+std::string count_of(unsigned n, const std::string& what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+}
+
+// "suppressed", "suppressed/baselined", ... for the kinds of hiding that apply.
+std::string hidden_kinds(const ModuleSummary& m) {
+  std::string out;
+  for (auto [n, kind] : {std::pair{m.suppressed, "suppressed"}, {m.baselined, "baselined"}, {m.ignored, "ignored"}})
+    if (n) out += (out.empty() ? "" : "/") + std::string(kind);
+  return out;
+}
+
+}  // namespace
+
+std::string verdict_text(const ModuleSummary& m) {
+  switch (m.verdict) {
+    case Verdict::IsolatedExceptHidden:
+      return "isolated except for " + count_of(m.suppressed + m.baselined + m.ignored, hidden_kinds(m) + " finding");
+    case Verdict::Incomplete:
+      return m.input_errors
+                 ? "could not be analysed completely: " + count_of(m.input_errors, "input error") +
+                       " in its files; no verdict until they are fixed"
+                 : "could not be analysed completely: " + count_of(m.stray_errors, "input error") +
+                       " outside its files (one of them may be missing); not called isolated";
+    case Verdict::Manual:
+      return verdict_text(m.verdict) +
+             (m.input_errors ? "; also " + count_of(m.input_errors, "input error") + " in its files" : std::string());
+    default: return verdict_text(m.verdict);
+  }
+}
+
+namespace {
+
+// The files a module's analysis read: its own, and the headers of the tree its units include.
+std::set<std::string> files_read_for(const Model& model, const Module& m) {
+  std::set<std::string> out(m.files.begin(), m.files.end());
+  for (const TranslationUnit& u : model.units)
+    if (m.files.count(u.main_file)) out.insert(u.user_files.begin(), u.user_files.end());
+  return out;
+}
+
+// A unit that an error-free unit of the tree includes (a piece of a unity build, parsed alone as
+// well, where it lacks what the including file declares first): the including unit analysed it in
+// context, so its own errors leave nothing unseen.
+bool seen_in_context(const Model& model, const TranslationUnit& u) {
+  return std::any_of(model.units.begin(), model.units.end(), [&](const TranslationUnit& other) {
+    return &other != &u && other.errors.empty() && !other.failed && other.user_files.count(u.main_file);
+  });
+}
+
+using ErrorKey = std::tuple<std::string, unsigned, unsigned, std::string>;
+
+// For each input error, the file whose analysis it leaves incomplete: the main file of the unit
+// that reported it, or where it is for the others (a file not found, an unreadable directory).
+// Errors of units seen in context are left out.
+std::vector<std::string> incompletely_read(const Model& model, const std::vector<InputError>& errors) {
+  std::map<ErrorKey, const TranslationUnit*> from_unit;
+  for (const TranslationUnit& u : model.units)
+    for (const ParseError& e : u.errors) {
+      SourceLoc l = e.loc.file.empty() ? SourceLoc{u.main_file, 0, 0} : e.loc;  // as analyze() reports it
+      from_unit.emplace(ErrorKey{l.file, l.line, l.column, e.message}, &u);
+    }
+  std::vector<std::string> out;
+  for (const InputError& e : errors) {
+    auto it = from_unit.find({e.loc.file, e.loc.line, e.loc.column, e.message});
+    if (it == from_unit.end()) out.push_back(e.loc.file);
+    else if (!seen_in_context(model, *it->second)) out.push_back(it->second->main_file);
+  }
+  return out;
+}
+
+unsigned hidden_in(const std::vector<Finding>& findings, const std::string& module) {
+  return static_cast<unsigned>(
+      std::count_if(findings.begin(), findings.end(), [&](const Finding& f) { return f.module == module; }));
+}
+
+// Manual work stays the verdict with input errors too (it is true whatever was missed, and says
+// more); the claims that nothing or only fix's repairs are needed need the whole module.
+Verdict verdict_of(const ModuleSummary& s, bool refused) {
+  if (s.manual || (s.fixable && refused)) return Verdict::Manual;
+  if (s.input_errors) return Verdict::Incomplete;
+  if (s.fixable) return Verdict::Automatic;
+  // Nothing shown: isolated only if nothing was left unread or hidden.
+  if (s.stray_errors) return Verdict::Incomplete;
+  if (s.suppressed || s.baselined || s.ignored) return Verdict::IsolatedExceptHidden;
+  return Verdict::Isolated;
+}
+
+}  // namespace
+
 std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Finding>& findings,
-                                     const std::set<std::string>& refused) {
+                                     const std::set<std::string>& refused, const HiddenFindings& hidden,
+                                     const std::vector<InputError>& errors) {
+  std::vector<std::set<std::string>> read(model.modules.size());
+  for (size_t i = 0; i < model.modules.size(); ++i) read[i] = files_read_for(model, model.modules[i]);
+  std::vector<std::string> unread = incompletely_read(model, errors);
+  auto is_own = [&](size_t i, const std::string& file) { return read[i].count(file) > 0; };
   std::vector<ModuleSummary> out;
-  for (const Module& m : model.modules) {
+  for (size_t i = 0; i < model.modules.size(); ++i) {
+    const Module& m = model.modules[i];
     ModuleSummary s;
     s.name = m.name;
     s.files.assign(m.files.begin(), m.files.end());
@@ -36,9 +140,16 @@ std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Findi
       (f.severity == Severity::Error ? s.errors : f.severity == Severity::Warning ? s.warnings : s.notes)++;
       (f.fixable ? s.fixable : s.manual)++;
     }
-    s.verdict = s.manual || (s.fixable && refused.count(m.name)) ? Verdict::Manual
-                : s.fixable                                        ? Verdict::Automatic
-                                                                   : Verdict::Isolated;
+    s.suppressed = hidden_in(hidden.suppressed, m.name);
+    s.baselined = hidden_in(hidden.baselined, m.name);
+    s.ignored = hidden_in(hidden.ignored, m.name);
+    for (const std::string& file : unread) {
+      bool anyone = false;
+      for (size_t j = 0; j < model.modules.size() && !anyone; ++j) anyone = is_own(j, file);
+      if (is_own(i, file)) ++s.input_errors;
+      else if (!anyone) ++s.stray_errors;
+    }
+    s.verdict = verdict_of(s, refused.count(m.name) > 0);
     out.push_back(std::move(s));
   }
   return out;
@@ -129,7 +240,7 @@ void write_text(std::ostream& out, std::ostream& err, const Report& r, bool colo
   }
   if (!r.findings.empty()) out << '\n';
   for (const ModuleSummary& m : r.modules) {
-    out << "module '" << m.name << "': " << verdict_text(m.verdict);
+    out << "module '" << m.name << "': " << verdict_text(m);
     unsigned total = m.errors + m.warnings + m.notes;
     if (total)
       out << " - " << total << " finding" << (total == 1 ? "" : "s") << " (" << m.errors << " error"

@@ -299,7 +299,12 @@ void Planner::check_direct_calls(const Function& f) {
   for (const Function& caller : model_.functions)
     for (const Call& c : caller.calls) {
       if (c.callee != f.name || !module_.files.count(caller.loc.file)) continue;
-      std::string first = c.args_begin ? first_argument(text(c.loc.file), c.args_begin) : "";
+      unsigned args = c.args_begin;
+      if (!args && c.range.valid()) {  // a call spelled in a macro's argument: `Py_XDECREF(f(m, x))`
+        size_t open = text(c.range.file).find('(', c.range.begin);
+        if (open < c.range.end) args = static_cast<unsigned>(open + 1);
+      }
+      std::string first = args ? first_argument(text(c.range.valid() ? c.range.file : c.loc.file), args) : "";
       bool caller_has_module = module_methods_.count(caller.name) || plan_.execs.count(caller.name);
       std::string callers_module = caller.name == plan_.init->builder && plan_.init->style == InitStyle::SinglePhase
                                        ? plan_.init->module_variable

@@ -1,6 +1,7 @@
 // OG103: plain C state (counters, flags, buffers) written after the module is initialized. With a GIL
 // per interpreter, two interpreters run that code at the same time: a data race.
 #include <algorithm>
+#include <utility>
 
 #include "rule_helpers.h"
 
@@ -40,8 +41,39 @@ bool is_read_only_use(const GlobalUse& u) {
 // through it at any time, even when the address was taken during init.
 bool address_is_kept(const GlobalUse& u) { return u.kind == UseKind::AddressOf && u.passed_to.empty(); }
 
+// Aggregates holding objects are OG101's (which fix refuses): one finding each, not two.
 bool is_candidate(const Global& g) {
-  return g.kind == GlobalKind::CData && !g.is_const && !g.thread_local_storage && g.is_definition;
+  return g.kind == GlobalKind::CData && !g.is_const && !g.thread_local_storage && g.is_definition &&
+         !is_object_aggregate(g);
+}
+
+// A write during init that code running later reads: each interpreter's init rewrites the global
+// (its own value, or the same one) while the others read it, and the value is the last
+// interpreter's, not the reader's. Null when there is none.
+std::pair<const GlobalUse*, const GlobalUse*> init_write_read_later(const Global& g, const std::set<std::string>& init_only) {
+  const GlobalUse *write = nullptr, *read = nullptr;
+  for (const GlobalUse& u : g.uses) {
+    if (u.function.empty()) continue;
+    bool in_init = init_only.count(u.function) > 0;
+    if (in_init && !write && u.kind == UseKind::Write && !is_read_only_use(u)) write = &u;
+    if (!in_init && !read && u.kind == UseKind::Read) read = &u;
+  }
+  if (!write || !read) return {nullptr, nullptr};
+  return {write, read};
+}
+
+Finding init_write_finding(const Global& g, const GlobalUse& write, const GlobalUse& read) {
+  std::string symbol = g.storage == Storage::FunctionStatic ? g.function + "::" + g.name : g.name;
+  Finding f = finding(kInfo, g.loc,
+                      describe_storage(g) + " '" + g.name + "' (" + g.type + ") is written while the module initializes "
+                          "(in '" + write.function + "') and read later (in '" + read.function +
+                          "'): every interpreter's init writes it again while the others read it, so it holds the "
+                          "last interpreter's value, not the reader's; move it into the module state",
+                      symbol);
+  f.notes.push_back({write.loc, "written here, during init"});
+  f.notes.push_back({read.loc, "read here, after init"});
+  note_macro_uses(g, f);
+  return f;
 }
 
 std::vector<Finding> check(const Model& m) {
@@ -55,7 +87,11 @@ std::vector<Finding> check(const Model& m) {
         late_write = &u;
         break;
       }
-    if (!late_write) continue;
+    if (!late_write) {
+      auto [write, read] = init_write_read_later(g, init_only);
+      if (write) out.push_back(init_write_finding(g, *write, *read));
+      continue;
+    }
     std::string symbol = g.storage == Storage::FunctionStatic ? g.function + "::" + g.name : g.name;
     Finding f = finding(kInfo, g.loc,
                         describe_storage(g) + " '" + g.name + "' (" + g.type + ") is " +

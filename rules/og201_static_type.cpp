@@ -31,6 +31,8 @@ std::vector<Finding> check(const Model& m) {
     if (const Global* g = global_named(m, t)) note_macro_uses(*g, f);
     out.push_back(std::move(f));
   }
+  for (const InactiveSite& s : inactive_definitions(m, GlobalKind::TypeObject, /*in_function=*/false))
+    out.push_back(inactive_finding(kInfo, m, s, "static type '" + s.def->name + "'", "is shared by every interpreter"));
   return out;
 }
 

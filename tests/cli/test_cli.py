@@ -211,7 +211,8 @@ class Rules(unittest.TestCase):
         r = run("rules")
         self.assertEqual(r.returncode, 0)
         ids = [line.split()[0] for line in r.stdout.splitlines()[1:]]
-        self.assertEqual(len(ids), 14)
+        self.assertEqual(len(ids), 15)
+        self.assertIn("OG303", ids)
         self.assertIn("OG201", ids)
 
     def test_doc_by_id_and_name(self):
@@ -262,6 +263,81 @@ class BadInput(TreeCase):
         r = run("check", "--no-config", self.tmp / "lib")
         self.assertEqual(r.returncode, 0)
         self.assertIn("no extension module found", r.stderr)
+
+
+class Verdicts(TreeCase):
+    """A module is called isolated only when nothing kept check from seeing all of it."""
+
+    def clean_with(self, extra):
+        case = self.copy_case("clean_multiphase")
+        source = case / "clean.c"
+        source.write_text(source.read_text().replace("static struct PyModuleDef clean_module;",
+                                                     extra + "\nstatic struct PyModuleDef clean_module;"))
+        return case
+
+    def verdict(self, *args):
+        r = run("check", "--no-config", "--format", "json", *args)
+        return r, {m["name"]: m for m in json.loads(r.stdout)["modules"]}
+
+    def test_a_file_that_did_not_compile_is_never_isolated(self):
+        case = self.clean_with("static int vanished(PyObject *o) { return PyObject_TypeCheck(o, &VanishedType); }")
+        r = run("check", "--no-config", case)
+        self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("module 'clean': could not be analysed completely", r.stdout)
+        self.assertNotIn("already isolated", r.stdout)
+        r, modules = self.verdict(case)
+        self.assertEqual(modules["clean"]["verdict"], "incomplete")
+        self.assertEqual(modules["clean"]["counts"]["input_errors"], 1)
+
+    def test_manual_work_stays_the_verdict_with_input_errors(self):
+        case = self.copy_case("gilstate_callback")
+        source = case / "gilcb.c"
+        source.write_text(source.read_text() + "\nstatic int vanished(void) { return VanishedCount; }\n")
+        r = run("check", "--no-config", case)
+        self.assertIn("module 'gilcb': needs manual work (see owngil fix for why); also 1 input error in its files",
+                      r.stdout)
+
+    def test_a_file_not_found_leaves_no_module_isolated(self):
+        case = self.copy_case("clean_multiphase")
+        r = run("check", "--no-config", case / "clean.c", case / "gone.c")
+        self.assertNotEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("gone.c", r.stderr)
+        self.assertIn("module 'clean': could not be analysed completely", r.stdout)
+
+    def test_suppressed_findings_are_named_in_the_verdict(self):
+        case = self.clean_with("static PyObject *cache; /* owngil: ignore[OG101] reviewed */\n"
+                               "PyObject *peek(void) { return cache; }")
+        r = run("check", "--no-config", case)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("module 'clean': isolated except for 1 suppressed finding", r.stdout)
+        r, modules = self.verdict(case)
+        self.assertEqual(modules["clean"]["verdict"], "isolated-except-hidden")
+        self.assertEqual(modules["clean"]["counts"]["suppressed"], 1)
+
+    def test_baselined_and_ignored_findings_are_named_in_the_verdict(self):
+        case = self.clean_with("static PyObject *cache;\nPyObject *peek(void) { return cache; }")
+        baseline = self.tmp / "baseline.json"
+        self.assertEqual(run("check", "--no-config", "--write-baseline", baseline, case).returncode, 0)
+        r = run("check", "--no-config", "--baseline", baseline, case)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("module 'clean': isolated except for 1 baselined finding", r.stdout)
+        r = run("check", "--no-config", "--ignore", "OG101", case)
+        self.assertIn("module 'clean': isolated except for 1 ignored finding", r.stdout)
+        r, modules = self.verdict("--select", "OG2", case)
+        self.assertEqual(modules["clean"]["verdict"], "isolated-except-hidden")
+        self.assertEqual(modules["clean"]["counts"]["ignored"], 1)
+
+    def test_a_unity_part_that_only_fails_alone_leaves_the_module_complete(self):
+        # part.c compiles only where clean.c includes it: its errors alone say nothing is unseen.
+        case = self.clean_with('#include "part.c"')
+        (case / "part.c").write_text("static int part_is_set(PyObject *o) { return o != NULL; }\n")
+        r, modules = self.verdict(case)
+        self.assertTrue(any(e["file"] == "part.c" for e in json.loads(r.stdout)["errors"]), r.stdout)
+        self.assertEqual(modules["clean"]["verdict"], "isolated")
+
+    def test_clean_module_is_still_already_isolated(self):
+        r, modules = self.verdict(self.copy_case("clean_multiphase"))
+        self.assertEqual(modules["clean"]["verdict"], "isolated")
 
 
 class CompileDatabase(TreeCase):

@@ -76,6 +76,7 @@ static int y;
   REQUIRE(m.inactive_regions.size() == 1);
   CHECK(m.inactive_regions[0].identifiers.count("hidden_name") == 1);
   CHECK(m.inactive_regions[0].begin_line == 8);
+  CHECK(m.inactive_regions[0].condition == "0");
   REQUIRE(m.suppressions.size() == 2);
   CHECK(m.suppressions[0].line == 12);
   CHECK(m.suppressions[0].rules == std::vector<std::string>{"OG103", "OG101"});
@@ -161,4 +162,56 @@ PyMODINIT_FUNC PyInit_m(void) { (void)T; (void)spec; return PyModuleDef_Init(&d)
   CHECK(m.method_table("heap_type_methods")->owner == MethodOwner::Type);
   CHECK(m.method_table("heap_type_methods")->owner_name == "spec");
   CHECK(m.method_table("heap_type_methods")->entries[0].flags == (METH_O_VALUE | 0x0040));
+}
+
+TEST_CASE("analyzer scans inactive #if branches for object globals and static types, with their condition", "[analyzer]") {
+  Model m = analyze_snippet(R"(#include <Python.h>
+#define FEATURE_ON 1
+#if FEATURE_ON  /* taken */
+static int on;
+#elif defined(OTHER_OS) // skipped: an earlier branch was taken
+static PyObject *other_os_cache, *second = NULL;
+#else
+extern PyObject *declared;
+typedef PyObject *Alias;
+static PyTypeObject Fallback_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.F"};
+static PyObject *helper(PyObject *self, PyObject *arg) { PyObject *tmp = arg; static PyObject *memo; (void)self; memo = tmp; return (PyObject *)tmp; }
+#endif
+)");
+  // After the taken #if, clang skips the #elif and the #else branches as one region.
+  REQUIRE(m.inactive_regions.size() == 1);
+  const InactiveRegion& r = m.inactive_regions[0];
+  CHECK(r.condition == "defined(OTHER_OS)");
+  REQUIRE(r.definitions.size() == 4);  // not the extern, the typedef, the function nor its local
+  CHECK(r.definitions[0].name == "other_os_cache");
+  CHECK(r.definitions[0].kind == GlobalKind::ObjectPointer);
+  CHECK(r.definitions[0].is_static);
+  CHECK(r.definitions[0].loc.line == 6);
+  CHECK(r.definitions[0].condition == "defined(OTHER_OS)");
+  CHECK(r.definitions[1].name == "second");
+  CHECK(r.definitions[2].name == "Fallback_Type");
+  CHECK(r.definitions[2].kind == GlobalKind::TypeObject);
+  CHECK(r.definitions[2].condition == "!(FEATURE_ON) && !(defined(OTHER_OS))");
+  CHECK(r.definitions[3].name == "memo");
+  CHECK(r.definitions[3].in_block);
+  CHECK(r.definitions[3].function == "helper");
+  REQUIRE(r.definitions[3].mentions.size() == 1);
+  CHECK(r.definitions[3].mentions[0].line == 11);
+}
+
+TEST_CASE("analyzer records the members of a global aggregate that hold objects, as paths", "[analyzer]") {
+  Model m = analyze_snippet(R"(#include <Python.h>
+typedef PyObject *Ref;
+static struct { Ref open; int n; union { PyObject *o; long l; }; struct { PyTypeObject *t[2]; } inner; } names;
+typedef struct { const char *name; PyObject *exc; } Entry;
+static Entry table[3];
+static struct { int a; char *b; } plain;
+static PyObject *single;
+)");
+  CHECK(global(m, "names").object_fields == std::vector<std::string>{"names.open", "names.o", "names.inner.t[]"});
+  CHECK(global(m, "names").type == "struct (unnamed)");
+  CHECK(global(m, "table").object_fields == std::vector<std::string>{"table[].exc"});
+  CHECK(global(m, "plain").object_fields.empty());
+  CHECK(global(m, "single").kind == GlobalKind::ObjectPointer);
+  CHECK(global(m, "single").object_fields.empty());  // plain pointers stay ObjectPointer globals
 }

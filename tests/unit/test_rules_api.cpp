@@ -1,4 +1,4 @@
-// OG301, OG302, OG401, OG402: API calls and module state.
+// OG301, OG302, OG303, OG401, OG402: API calls and module state.
 #include <catch2/catch.hpp>
 
 #include "helpers.h"
@@ -13,6 +13,58 @@ static void callback(void) {
   REQUIRE(f.size() == 2);
   CHECK(f[0].loc.line == 4);
   CHECK(f[1].loc.line == 5);
+  CHECK_FALSE(f[0].fixable);
+}
+
+// These calls reach the main interpreter whichever interpreter makes them: an already isolated
+// module that uses one still is not, and fix cannot choose another interpreter for it.
+TEST_CASE("OG303 reports calls that only work with the main interpreter, as errors not fixable", "[OG303]") {
+  auto f = findings_of("OG303", isolated_module(R"(
+static int later(void *arg) { (void)arg; return 0; }
+#define SCHEDULE(f) Py_AddPendingCall((f), NULL)
+static PyObject *go(PyObject *m, PyObject *a) {
+    (void)m; (void)a;
+    if (Py_AddPendingCall(later, NULL) < 0) return NULL;
+    if (SCHEDULE(later) < 0) return NULL;
+    PyErr_SetInterrupt();
+    (void)PyErr_SetInterruptEx(2);
+    PyThreadState *ts = PyThreadState_New(PyInterpreterState_Main());
+    (void)ts;
+    (void)PyErr_CheckSignals();
+    Py_RETURN_NONE;
+}
+)"));
+  REQUIRE(f.size() == 5);
+  CHECK(f[0].symbol == "go:Py_AddPendingCall");
+  CHECK(f[0].loc.line == 7);
+  CHECK(f[0].message.find("main interpreter") != std::string::npos);
+  CHECK(f[1].message.find("through macro SCHEDULE") != std::string::npos);
+  CHECK(f[2].symbol == "go:PyErr_SetInterrupt");
+  CHECK(f[3].symbol == "go:PyErr_SetInterruptEx");
+  CHECK(f[4].symbol == "go:PyInterpreterState_Main");
+  for (const auto& x : f) {
+    CHECK(x.severity == owngil::Severity::Error);
+    CHECK_FALSE(x.fixable);
+  }
+}
+
+TEST_CASE("OG303 reports main-interpreter calls in code compiled only in another configuration", "[OG303]") {
+  auto f = findings_of("OG303", isolated_module(R"(
+static int later(void *arg) { (void)arg; return 0; }
+static PyObject *go(PyObject *m, PyObject *a) {
+    (void)m; (void)a;
+#ifdef USE_PENDING_CALLS
+    if (Py_AddPendingCall(later, NULL) < 0) return NULL;
+#endif
+#if 0
+    PyErr_SetInterrupt();
+#endif
+    Py_RETURN_NONE;
+}
+)"));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].loc.line == 6);
+  CHECK(f[0].message.find("Py_AddPendingCall in code compiled only when defined(USE_PENDING_CALLS)") != std::string::npos);
   CHECK_FALSE(f[0].fixable);
 }
 

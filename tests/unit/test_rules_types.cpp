@@ -57,3 +57,97 @@ TEST_CASE("OG203 reports a heap type dealloc that keeps its type alive", "[OG203
   CHECK(findings_of("OG203", spec("Py_VISIT(Py_TYPE(self));", "Py_DECREF(tp);",
                                   "Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC")).empty());
 }
+
+// Code of another configuration is never compiled here, but the module shares its types all the
+// same where it is: check must not call the module isolated, and fix must not declare support.
+TEST_CASE("OG201 and OG101 report static types and object globals defined only in an inactive #if", "[OG201][OG101]") {
+  std::string code = isolated_module(R"(
+#ifdef HAVE_FANCY_WATCHER
+static PyTypeObject Watcher_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.Watcher"};
+static PyObject *watch_error, *watch_hook = NULL;
+extern PyObject *declared_elsewhere;
+static struct { PyObject *on_event; int count; } watch_hooks, *hooks_ptr;
+typedef struct { PyObject *cb; } WatchCallback;
+static struct { int a; long b; } watch_stats;
+static PyObject *make_watcher(PyObject *m) {
+    PyObject *local = PyType_GenericNew(&Watcher_Type, NULL, NULL);
+    static PyObject *cache;
+    (void)m; cache = local;
+    return local;
+}
+#endif
+typedef struct {
+    PyObject_HEAD
+#ifdef HAVE_FANCY_WATCHER
+    PyObject *watched;
+    PyTypeObject *kind;
+#endif
+} WatcherObject;
+static PyObject *run(PyObject *m, PyObject *a) {
+    (void)m;
+#if PY_VERSION_HEX < 0x03000000
+    PyObject *old_style = a;
+    return old_style;
+#else
+    return Py_NewRef(a);
+#endif
+}
+)");
+  auto types = findings_of("OG201", code);
+  REQUIRE(types.size() == 1);
+  CHECK(types[0].symbol == "Watcher_Type");
+  CHECK(types[0].loc.line == 4);
+  CHECK(types[0].loc.column == 21);
+  CHECK(types[0].message.find("only when defined(HAVE_FANCY_WATCHER)") != std::string::npos);
+  CHECK_FALSE(types[0].fixable);
+  REQUIRE(types[0].manual_because);
+  bool noted = false;
+  for (const auto& n : types[0].notes) noted |= n.loc.line == 11;  // used in make_watcher
+  CHECK(noted);
+
+  auto objects = findings_of("OG101", code);
+  REQUIRE(objects.size() == 3);  // not the pointer to the struct, the typedef, nor the plain struct
+  CHECK(objects[0].symbol == "watch_error");
+  CHECK(objects[1].symbol == "watch_hook");
+  CHECK(objects[2].symbol == "watch_hooks");
+  CHECK(objects[0].message.find("only when defined(HAVE_FANCY_WATCHER)") != std::string::npos);
+  CHECK_FALSE(objects[0].fixable);
+
+  auto locals = findings_of("OG102", code);
+  REQUIRE(locals.size() == 1);
+  CHECK(locals[0].symbol == "make_watcher::cache");
+  CHECK_FALSE(locals[0].fixable);
+}
+
+TEST_CASE("OG101 and OG102 leave a variable the compiled branch also defines to its own finding", "[OG101][OG102]") {
+  std::string code = isolated_module(R"(
+#ifdef HAVE_A
+static PyObject *err;
+static PyObject *f(void) { static PyObject *cache; return cache; }
+#else
+static PyObject *err;
+static PyObject *f(void) { static PyObject *cache; return cache; }
+#endif
+)");
+  auto objects = findings_of("OG101", code);
+  REQUIRE(objects.size() == 1);
+  CHECK(objects[0].fixable);
+  auto locals = findings_of("OG102", code);
+  REQUIRE(locals.size() == 1);
+  CHECK(locals[0].fixable);
+}
+
+TEST_CASE("OG201 and OG101 leave #if 0 alone: no configuration compiles it", "[OG201][OG101]") {
+  std::string code = isolated_module(R"(
+#if 0
+static PyTypeObject Old_Type = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.Old"};
+static PyObject *old_error;
+#endif
+#if 1
+#else
+static PyObject *never_error;
+#endif
+)");
+  CHECK(findings_of("OG201", code).empty());
+  CHECK(findings_of("OG101", code).empty());
+}

@@ -91,6 +91,10 @@ struct Global {
   bool thread_local_storage = false;
   bool zero_initialized = true;  // no initializer, or one that is all zeros/NULL
   bool has_initializer = false;
+  // A CData global that is a struct, union or array of them with members holding Python objects:
+  // those members as paths from the global (`names.open`, `errors[].cls`, `cfg.inner.type`). They
+  // share objects between interpreters as much as an ObjectPointer does.
+  std::vector<std::string> object_fields;
   std::vector<SourceRange> redeclarations;  // `extern PyObject *x;` in headers and elsewhere
   SourceRange decl;  // the declaration statement, `static PyObject *x = NULL;` (`static int a, b;`:
                      // both globals have the same begin)
@@ -303,10 +307,30 @@ struct Suppression {
   bool own_line = false;  // alone on its line: covers the next line too
 };
 
+// A definition in an inactive region, found by a token-level scan (the compiler never saw it):
+// `static PyTypeObject T = {...}` or a variable declared with an object pointer type.
+struct InactiveDefinition {
+  std::string name;
+  GlobalKind kind = GlobalKind::ObjectPointer;  // ObjectPointer or TypeObject
+  SourceLoc loc;
+  unsigned offset = 0;     // byte offset of the name in its file (inside an active function or not)
+  bool is_static = false;  // declared `static`
+  bool in_block = false;   // inside braces the region itself opens (a function the region holds)
+  std::string function;    // that function, when the scan saw its name
+  std::vector<SourceLoc> mentions;  // every other occurrence of the name in the region
+  // When its branch is compiled (a region after a taken branch holds all the later ones: #elif
+  // A ... #else ... is one region), as InactiveRegion::condition.
+  std::string condition;
+};
+
 struct InactiveRegion {  // an #if branch the preprocessor skipped
   std::string file;
   unsigned begin_line = 0, end_line = 0;
   std::set<std::string> identifiers;  // what it mentions, so the rewriter can refuse to edit around it
+  // When the branch is compiled, as written: "defined(HAVE_X)", "PY_VERSION_HEX < 0x030C0000",
+  // "!(defined(A))" for an #else; "" when unknown.
+  std::string condition;
+  std::vector<InactiveDefinition> definitions;
 };
 
 struct ParseError {
