@@ -8,12 +8,14 @@ fix_check.py runs each CHECK in its own child process with a timeout, under PYTH
   tests      the case's tests in the main interpreter, then in 4 own-GIL subinterpreters at once
   refcounts  every heap type the module exposes keeps its reference count across creating and
              destroying instances (of it and of a Python subclass): a dealloc that does not
-             release its type, or releases it twice, moves the count
+             release its type, or releases it twice, moves the count; and the module state owns
+             a reference to everything its m_traverse visits
   identity   no object the module exposes (or puts in its types' dicts) is one and the same in
              two interpreters: such an object lives in a C global that every interpreter shares
   nomemory   the exec function, in a fresh subinterpreter each time, with allocation N and every
              later one failing, for N = 0, 1, ... until it succeeds: each failure must be a clean
-             MemoryError (no crash, no SystemError); then a normal import and the tests still work
+             MemoryError (no crash, no SystemError) that leaves nothing released in the state;
+             then a normal import and the tests still work
   reimport   20 times: a new own-GIL interpreter imports the modules, runs the tests, is destroyed
 
 Prints what failed (module, check, details) and exits 1; a crash shows as the child's signal
@@ -90,14 +92,40 @@ def tests_code(module_dir, case_dir):
     return path_code(module_dir, case_dir) + TESTS_CODE.format(case_dir=case_dir)
 
 
+# Defines unowned(mod): the objects the module state holds (what its m_traverse visits) without
+# owning a reference to them. Such a member (borrowed, or released on an error path and left in
+# the state) is released once too often when m_clear/m_free run. Counted rather than waited for:
+# freelists (dict, list, ...) keep a released object looking whole, so it rarely crashes at once.
+STATE_CODE = r"""
+import gc, sys
+
+def visits(x):
+    return sum(1 for r in gc.get_referrers(x) for o in gc.get_referents(r) if o is x)
+
+def surpluses(objects):
+    # How many more times objects that the GC tracks visit each object than it has references.
+    return [visits(o) - sys.getrefcount(o) for o in objects]
+
+def unowned(mod):
+    members = [o for o in gc.get_referents(mod) if o is not mod.__dict__]
+    owned = surpluses([object()])[0]  # an object only the list owns, measured the same way
+    return [describe(o) if s < 2 ** 20 else "a released object"  # freed memory: no type to name
+            for o, s in zip(members, surpluses(members)) if s > owned]
+
+def describe(o):
+    if isinstance(o, type):
+        return f"the type {o.__module__}.{o.__qualname__}"
+    return "the module itself" if isinstance(o, type(sys)) else f"a {type(o).__name__}"
+"""
+
+
 # --- tests -------------------------------------------------------------------------------------
 
 def check_tests(module_dir, case_dir, modules, n=4):
-    failures = []
     try:
         exec(tests_code(module_dir, case_dir), {})
     except Exception as e:
-        failures.append(f"tests in the main interpreter: {type(e).__name__}: {e}")
+        yield f"tests in the main interpreter: {type(e).__name__}: {e}"
     # Created here, run in threads: the 4 interpreters run the tests at the same time.
     interps = [new_interpreter() for _ in range(n)]
     results = [None] * n
@@ -114,8 +142,7 @@ def check_tests(module_dir, case_dir, modules, n=4):
         interpreters.destroy(interp)
     for r in dict.fromkeys(r for r in results if r):  # one line per distinct failure
         which = ", ".join(str(i) for i, other in enumerate(results) if other == r)
-        failures.append(f"tests in own-GIL subinterpreter(s) {which} of {n} running at once: {r}")
-    return failures
+        yield f"tests in own-GIL subinterpreter(s) {which} of {n} running at once: {r}"
 
 
 # --- refcounts ---------------------------------------------------------------------------------
@@ -169,6 +196,10 @@ def check(t):
 problems = []
 for name in {modules!r}:
     mod = importlib.import_module(name)
+    wrong = unowned(mod)
+    if wrong:
+        problems.append(f"{{name}}: its state holds {{', '.join(wrong)}} without owning a reference: "
+                        "m_clear/m_free will release it once too often (a borrowed or stolen reference?)")
     for t in heap_types(mod):
         try:
             t()
@@ -185,37 +216,39 @@ if problems:
 
 
 def check_refcounts(module_dir, case_dir, modules):
-    code = path_code(module_dir, case_dir) + REFCOUNT_CODE.format(modules=modules, HEAPTYPE=HEAPTYPE,
+    code = path_code(module_dir, case_dir) + STATE_CODE + REFCOUNT_CODE.format(modules=modules, HEAPTYPE=HEAPTYPE,
                                                                   BASETYPE=BASETYPE)
-    failures = []
     progress("refcounts in the main interpreter")
     try:
         exec(code, {})
     except AssertionError as e:
-        failures.append(f"main interpreter: {e}")
+        yield f"main interpreter: {e}"
     progress("refcounts in an own-GIL subinterpreter")
     failure = run_in_new(code)
     if failure:
-        failures.append(f"own-GIL subinterpreter: {failure}")
-    return failures
+        yield f"own-GIL subinterpreter: {failure}"
 
 
 # --- identity ----------------------------------------------------------------------------------
 
 IDENTITY_CODE = r'''
-import importlib, json, sys
+import gc, importlib, json, sys
 
 def own_type(mod, value):
     return isinstance(value, type) and getattr(value, "__module__", None) == mod.__name__
 
 def probed(mod):
-    """name -> object for what the module exposes, and what its own types hold in their dicts."""
+    """name -> object for what the module exposes, what its own types hold in their dicts, and
+    what its m_traverse visits (the module state, also what it does not expose)."""
     found = {{}}
     for name, value in vars(mod).items():
         found[f"{{mod.__name__}}.{{name}}"] = value
         if own_type(mod, value):
             for key, inner in vars(value).items():
                 found[f"{{mod.__name__}}.{{name}}.__dict__[{{key!r}}]"] = inner
+    members = [o for o in gc.get_referents(mod) if o is not vars(mod)]
+    for i, value in enumerate(members):
+        found[f"{{mod.__name__}}'s state member {{i + 1}} (a {{type(value).__name__}}, in m_traverse's order)"] = value
     # Immortal objects (None, small ints, static strings, builtin types) are shared by design; the
     # module's own types never are (3.13 makes a static type immortal: it is still one for all).
     return {{k: id(v) for k, v in found.items() if sys.getrefcount(v) < {IMMORTAL} or own_type(mod, v)}}
@@ -268,12 +301,14 @@ def check_identity(module_dir, case_dir, modules):
                 progress(f"identity: importing in the {label}")
                 views[label] = identity_in(interp, module_dir, case_dir, modules, tmp, label)
     except AssertionError as e:
-        return [str(e)]
+        yield str(e)
+        return
     finally:
         for interp in interps.values():
             interpreters.destroy(interp)
-    return [f"{name} is one object (id {ident:#x}) in the {', '.join(labels)}: a Python object shared by "
-            "every interpreter (kept in a C global, or a static type?)" for name, ident, labels in shared_objects(views)]
+    for name, ident, labels in shared_objects(views):
+        yield (f"{name} is one object (id {ident:#x}) in the {', '.join(labels)}: a Python object shared by "
+               "every interpreter (kept in a C global, or a static type?)")
 
 
 # --- nomemory ----------------------------------------------------------------------------------
@@ -295,21 +330,12 @@ else:
     _testcapi.remove_mem_hooks()
     error = None
 
-def counts(objects):
-    return [sys.getrefcount(o) for o in objects]
-
-# What the module still holds (its dict, and what m_traverse visits: the state) must be alive. A
-# member released on an error path but left in the state has lost its owner's reference; freelists
-# (dict, list, float...) keep such an object looking whole, so count instead of waiting for a crash.
-held = gc.get_referents(mod)
-owned_by_a_list_only = counts([object()])[0]
-released = sum(c <= owned_by_a_list_only for c in counts(held))
-if released:
-    print(f"FAILED nomemory: {module}: with allocation {n} failing, exec left {{released}} released object(s) "
-          "in the module state: m_traverse still visits them and m_clear/m_free release them again "
-          "(an error path that does Py_DECREF instead of Py_CLEAR?)", flush=True)
+wrong = unowned(mod)
+if wrong:
+    print(f"FAILED nomemory: {module}: with allocation {n} failing, exec left what the module state does "
+          f"not own in it ({{', '.join(wrong)}}): m_clear/m_free will release it once too often "
+          "(released on an error path and not cleared, or never owned?)", flush=True)
     os._exit(1)  # before the double release corrupts the allocator
-del held
 gc.collect()  # the failed module's m_traverse, while it is alive
 del mod  # its m_free (and m_clear, in a cycle) run here or when the interpreter is destroyed
 gc.collect()
@@ -343,7 +369,7 @@ def run_in_fresh_nomemory_interpreter(code):
 
 def exec_failing_from(module_dir, module, n, out):
     """The error chain of exec with allocations n.. failing ([] when it succeeded), or a failure text."""
-    code = NOMEMORY_CODE.format(module_dir=module_dir, module=module, n=n, out=out)
+    code = STATE_CODE + NOMEMORY_CODE.format(module_dir=module_dir, module=module, n=n, out=out)
     failure = run_in_fresh_nomemory_interpreter(code)
     if failure:
         return None, failure
@@ -360,8 +386,8 @@ def clean_failure(chain):
 def check_nomemory(module_dir, case_dir, modules):
     import _testcapi
     if not hasattr(_testcapi, "set_nomemory"):
-        return [f"_testcapi.set_nomemory is missing in {sys.version.split()[0]}: check not run"]
-    failures = []
+        yield f"_testcapi.set_nomemory is missing in {sys.version.split()[0]}: check not run"
+        return
     with tempfile.TemporaryDirectory(prefix="owngil-nomemory-") as tmp:
         out = os.path.join(tmp, "outcome.json")
         for module in modules:
@@ -369,23 +395,21 @@ def check_nomemory(module_dir, case_dir, modules):
                 progress(f"nomemory: {module} exec with allocation {n} and later ones failing")
                 chain, failure = exec_failing_from(module_dir, module, n, out)
                 if failure:
-                    failures.append(f"{module}: with allocation {n} failing, the interpreter's code failed: {failure}")
+                    yield f"{module}: with allocation {n} failing, the interpreter's code failed: {failure}"
                     break
                 if not chain:
                     progress(f"nomemory: {module} exec succeeded with allocation {n} failing; "
                              f"allocations 0 to {n - 1} failed cleanly")
                     break
                 if not clean_failure(chain):
-                    failures.append(f"{module}: with allocation {n} failing, exec did not fail cleanly: "
-                                    + " <- ".join(chain))
+                    yield f"{module}: with allocation {n} failing, exec did not fail cleanly: " + " <- ".join(chain)
                     break
             else:
-                failures.append(f"{module}: exec still fails with allocation {MAX_FAILING_ALLOCATIONS} failing")
+                yield f"{module}: exec still fails with allocation {MAX_FAILING_ALLOCATIONS} failing"
     progress("nomemory: a normal import and the tests in a new own-GIL interpreter")
     failure = run_in_new(tests_code(module_dir, case_dir))
     if failure:
-        failures.append(f"after the failed imports, the tests in a new interpreter failed: {failure}")
-    return failures
+        yield f"after the failed imports, the tests in a new interpreter failed: {failure}"
 
 
 # --- reimport ----------------------------------------------------------------------------------
@@ -395,8 +419,8 @@ def check_reimport(module_dir, case_dir, modules, times=REIMPORTS):
         progress(f"reimport: interpreter {i + 1} of {times}")
         failure = run_in_new(tests_code(module_dir, case_dir))
         if failure:
-            return [f"interpreter {i + 1} of {times}: {failure}"]
-    return []
+            yield f"interpreter {i + 1} of {times}: {failure}"
+            return
 
 
 CHECKS = {"tests": check_tests, "refcounts": check_refcounts, "identity": check_identity,
@@ -405,11 +429,13 @@ CHECKS = {"tests": check_tests, "refcounts": check_refcounts, "identity": check_
 
 def main():
     check, module_dir, case_dir, modules = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-    failures = CHECKS[check](module_dir, case_dir, modules)
+    failed = False
+    # Each check yields its failures as it finds them: printed at once, they survive a later crash.
+    for failure in CHECKS[check](module_dir, case_dir, modules):
+        progress(f"FAILED {check}: {failure}")
+        failed = True
     gc.collect()
-    for f in failures:
-        print(f"FAILED {check}: {f}")
-    return 1 if failures else 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
