@@ -109,8 +109,10 @@ def surpluses(objects):
 def unowned(mod):
     members = [o for o in gc.get_referents(mod) if o is not mod.__dict__]
     owned = surpluses([object()])[0]  # an object only the list owns, measured the same way
+    # The module itself (a global that held it became a member) has one reference more that no
+    # GC object visits: this function's argument.
     return [describe(o) if s < 2 ** 20 else "a released object"  # freed memory: no type to name
-            for o, s in zip(members, surpluses(members)) if s > owned]
+            for o, s in zip(members, surpluses(members)) if s + (o is mod) > owned]
 
 def describe(o):
     if isinstance(o, type):
@@ -332,8 +334,9 @@ else:
 
 wrong = unowned(mod)
 if wrong:
-    print(f"FAILED nomemory: {module}: with allocation {n} failing, exec left what the module state does "
-          f"not own in it ({{', '.join(wrong)}}): m_clear/m_free will release it once too often "
+    print(f"FAILED nomemory: {module}: with allocation {n} failing, exec {{'failed' if error else 'succeeded'}} "
+          f"and left what the module state does not own in it ({{', '.join(wrong)}}): m_clear/m_free will "
+          "release it once too often "
           "(released on an error path and not cleared, or never owned?)", flush=True)
     os._exit(1)  # before the double release corrupts the allocator
 gc.collect()  # the failed module's m_traverse, while it is alive
