@@ -5,8 +5,8 @@ Where there is a diff: it applies with `git apply` and `patch -p1`; the ported m
 -Wall -Wextra -Werror against every CPython given; their tests pass in 4 own-GIL subinterpreters
 running at once (in a child process); a second fix changes nothing; check calls them isolated;
 and tests/port_verify.py's checks pass (the tests under PYTHONMALLOC=debug -X dev, type reference
-counts, identity across interpreters, failing allocations in exec, 20 re-imports), each in a child
-process with a timeout.
+counts and the state's ownership of its members, identity across interpreters, failing allocations
+in exec, 20 re-imports), each in a child process with a timeout.
 A case may hold fix-args.txt: options for its `owngil fix` runs (e.g. --method-state=defining-class).
 
 Older Pythons (--old-python, e.g. 3.9-3.11) are compile-only: where the original module builds
@@ -79,7 +79,7 @@ def check_old_pythons(owngil, case_src, ported, old_pythons, tmp):
 
 
 VERIFY_CHECKS = ("tests", "refcounts", "identity", "nomemory", "reimport")
-VERIFY_TIMEOUT = 180  # seconds; a check takes a few on this 2-core machine, a hang never ends
+VERIFY_TIMEOUT = 180  # seconds; a check takes a few seconds on a 2-core machine, a hang never ends
 # The debug allocator fills freed memory and checks the bytes around each block; -X dev adds
 # faulthandler (a crash prints the Python stack) and debug checks in the runtime.
 VERIFY_ENV = {**os.environ, "PYTHONMALLOC": "debug"}

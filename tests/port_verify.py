@@ -10,12 +10,13 @@ fix_check.py runs each CHECK in its own child process with a timeout, under PYTH
              destroying instances (of it and of a Python subclass): a dealloc that does not
              release its type, or releases it twice, moves the count; and the module state owns
              a reference to everything its m_traverse visits
-  identity   no object the module exposes (or puts in its types' dicts) is one and the same in
-             two interpreters: such an object lives in a C global that every interpreter shares
+  identity   no object the module exposes, puts in its types' dicts or holds in its state (what
+             m_traverse visits) is one and the same in the main interpreter and two own-GIL
+             subinterpreters: such an object lives in a C global that every interpreter shares
   nomemory   the exec function, in a fresh subinterpreter each time, with allocation N and every
              later one failing, for N = 0, 1, ... until it succeeds: each failure must be a clean
-             MemoryError (no crash, no SystemError) that leaves nothing released in the state;
-             then a normal import and the tests still work
+             MemoryError (no crash, no SystemError) that leaves nothing in the state that it
+             does not own; then a normal import and the tests still work
   reimport   20 times: a new own-GIL interpreter imports the modules, runs the tests, is destroyed
 
 Prints what failed (module, check, details) and exits 1; a crash shows as the child's signal
@@ -111,13 +112,15 @@ def unowned(mod):
     owned = surpluses([object()])[0]  # an object only the list owns, measured the same way
     # The module itself (a global that held it became a member) has one reference more that no
     # GC object visits: this function's argument.
-    return [describe(o) if s < 2 ** 20 else "a released object"  # freed memory: no type to name
+    return [describe(o, mod) if s < 2 ** 20 else "a released object"  # freed memory: no type to name
             for o, s in zip(members, surpluses(members)) if s + (o is mod) > owned]
 
-def describe(o):
+def describe(o, mod):
+    if o is mod:
+        return "the module itself"
     if isinstance(o, type):
         return f"the type {o.__module__}.{o.__qualname__}"
-    return "the module itself" if isinstance(o, type(sys)) else f"a {type(o).__name__}"
+    return f"the module {o.__name__}" if isinstance(o, type(sys)) else f"a {type(o).__name__}"
 """
 
 
