@@ -3,18 +3,24 @@
 For each case: the diff must equal expected.diff (absent: no change) and the summary expected-fix.txt.
 Where there is a diff: it applies with `git apply` and `patch -p1`; the ported modules build with
 -Wall -Wextra -Werror against every CPython given; their tests pass in 4 own-GIL subinterpreters
-running at once (in a child process); a second fix changes nothing; check calls them isolated.
+running at once (in a child process); a second fix changes nothing; check calls them isolated;
+and tests/port_verify.py's checks pass (the tests under PYTHONMALLOC=debug -X dev, type reference
+counts and the state's ownership of its members, identity across interpreters, failing allocations
+in exec, 20 re-imports), each in a child process with a timeout.
 A case may hold fix-args.txt: options for its `owngil fix` runs (e.g. --method-state=defining-class).
 
 Older Pythons (--old-python, e.g. 3.9-3.11) are compile-only: where the original module builds
 with -Werror against their headers, the port must too.
 
 Usage: fix_check.py --owngil BIN --corpus DIR --python EXE [--python EXE ...]
-                    [--old-python EXE ...] [--update]
+                    [--old-python EXE ...] [--case NAME ...] [--update]
 """
 import argparse
+import concurrent.futures
 import json
+import os
 import pathlib
+import signal
 import shutil
 import subprocess
 import sys
@@ -72,6 +78,32 @@ def check_old_pythons(owngil, case_src, ported, old_pythons, tmp):
     return problems
 
 
+VERIFY_CHECKS = ("tests", "refcounts", "identity", "nomemory", "reimport")
+VERIFY_TIMEOUT = 180  # seconds; a check takes a few seconds on a 2-core machine, a hang never ends
+# The debug allocator fills freed memory and checks the bytes around each block; -X dev adds
+# faulthandler (a crash prints the Python stack) and debug checks in the runtime.
+VERIFY_ENV = {**os.environ, "PYTHONMALLOC": "debug"}
+
+
+def verify_check(exe, check, out, case, modules):
+    """One port_verify.py check in a child process: [] or what failed."""
+    cmd = [exe, "-X", "dev", str(TESTS / "port_verify.py"), check, str(out), str(case), *modules]
+    try:
+        r = sh(cmd, env=VERIFY_ENV, timeout=VERIFY_TIMEOUT)
+    except subprocess.TimeoutExpired as e:
+        output = "".join(x.decode() if isinstance(x, bytes) else x for x in (e.stdout, e.stderr) if x)
+        return [f"{check} on {exe}: hung (killed after {VERIFY_TIMEOUT}s); last output:\n{tail(output)}"]
+    if r.returncode == 0:
+        return []
+    how = f"crashed ({signal.Signals(-r.returncode).name})" if r.returncode < 0 else "failed"
+    return [f"{check} on {exe} {how}:\n{tail(r.stdout + r.stderr)}"]
+
+
+def tail(text, lines=40):
+    # A crash's faulthandler stack and the progress line before it are at the end.
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
 def check_port(owngil, case_src, pythons, diff, old_pythons=()):
     problems = []
     with tempfile.TemporaryDirectory(prefix="owngil-fix-") as tmp:
@@ -103,6 +135,11 @@ def check_port(owngil, case_src, pythons, diff, old_pythons=()):
             run = sh([exe, str(TESTS / "subinterp_run.py"), str(out), str(case), "4"], timeout=300)
             if run.returncode:
                 problems.append(f"tests in 4 own-GIL subinterpreters failed on {exe}:\n{run.stdout}{run.stderr}")
+            modules = [m["name"] for m in report["modules"]]
+            # Two at a time: each child is busy on one core, and the machine has two.
+            with concurrent.futures.ThreadPoolExecutor(2) as pool:
+                for found in pool.map(lambda check: verify_check(exe, check, out, case, modules), VERIFY_CHECKS):
+                    problems += found
     return problems
 
 
@@ -112,10 +149,13 @@ def main():
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--python", action="append", default=[])
     ap.add_argument("--old-python", action="append", default=[])
+    ap.add_argument("--case", action="append", default=[], help="only these cases (default: all)")
     ap.add_argument("--update", action="store_true")
     args = ap.parse_args()
     passed = failed = 0
     for case in sorted(p for p in pathlib.Path(args.corpus).iterdir() if p.is_dir()):
+        if args.case and case.name not in args.case:
+            continue
         r = sh([args.owngil, "fix", "--no-config", *fix_args(case), str(case)])
         summary = r.stderr
         if args.update:
