@@ -14,12 +14,6 @@
 namespace owngil {
 namespace {
 
-std::string read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 enum class LineEnding { LF, CRLF, CR };
 
@@ -103,6 +97,13 @@ std::vector<ModulePlan> plan_fixes(const Model& model, const std::vector<Finding
   return plans;
 }
 
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 bool TreeFix::refused() const {
   return std::any_of(modules.begin(), modules.end(), [](const ModuleFix& m) { return m.outcome == ModuleOutcome::Refused; });
 }
@@ -116,7 +117,7 @@ bool in_tree(const std::string& rel) {
 }
 
 SourceReader tree_reader(const Model& model) {
-  return [&model](const std::string& rel) { return in_tree(rel) ? read_whole(model.root + "/" + rel) : ""; };
+  return [&model](const std::string& rel) { return in_tree(rel) ? read_whole_file(model.root + "/" + rel) : ""; };
 }
 
 TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const FixOptions& options) {

@@ -374,7 +374,8 @@ std::string Planner::chain_to_state(const std::string& function) const {
 void Planner::place_state_struct(const std::set<std::string>& needs, const std::set<std::string>& files) {
   const InitFunction& init = *plan_.init;
   plan_.struct_file = init.loc.file;
-  plan_.one_file = files.size() == 1 && *files.begin() == init.loc.file;
+  // (no file at all: every global was refused already, there is nothing to place)
+  plan_.one_file = files.empty() || (files.size() == 1 && *files.begin() == init.loc.file);
   if (!plan_.one_file) {
     if (!place_in_single_unit(needs, files)) {
       std::set<std::string> receivers;  // the helpers that get the state parameter

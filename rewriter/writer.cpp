@@ -26,13 +26,6 @@ struct Pending {
   std::string target, temp;
 };
 
-std::string read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string real_path(const std::string& path) {
   char buf[PATH_MAX];
   return realpath(path.c_str(), buf) ? std::string(buf) : "";
@@ -123,7 +116,7 @@ bool write_journal(const std::string& path, const std::vector<Pending>& files, c
 
 std::vector<std::pair<std::string, std::string>> read_journal(const std::string& root, const std::string& path) {
   std::vector<std::pair<std::string, std::string>> out;
-  std::istringstream in(read_whole(path));
+  std::istringstream in(read_whole_file(path));
   for (std::string line; std::getline(in, line);) {
     size_t tab = line.find('\t');
     if (tab == std::string::npos) continue;
@@ -182,10 +175,10 @@ bool write_module(const std::string& root, const ModuleFix& module, std::string*
     bool exists = lstat(target.c_str(), &st) == 0;
     if (exists && !S_ISREG(st.st_mode)) return fail(target + ": not a regular file (a link?): not written");
     if (change.created && exists) {
-      if (read_whole(target) == change.after) continue;  // another module of the tree added it already
+      if (read_whole_file(target) == change.after) continue;  // another module of the tree added it already
       return fail(target + ": exists already: not overwritten");
     }
-    if (!change.created && (!exists || read_whole(target) != change.before))
+    if (!change.created && (!exists || read_whole_file(target) != change.before))
       return fail(target + ": changed since it was analysed: not written; run owngil fix again");
     pending.push_back({target, target + ".owngil-" + std::to_string(getpid()) + "-" + std::to_string(pending.size())});
     modes.push_back(exists ? &st : nullptr);

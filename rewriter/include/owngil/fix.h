@@ -31,6 +31,9 @@ struct TreeFix {
 // fix reads and writes only files under the root, named relative to it.
 bool in_tree(const std::string& rel);
 
+// A file's bytes ("" when it cannot be read).
+std::string read_whole_file(const std::string& path);
+
 // Reads files of the model's tree (nothing outside it).
 SourceReader tree_reader(const Model& model);
 
