@@ -1,4 +1,5 @@
 #include "fact_collector.h"
+#include "read_only.h"
 
 #include <algorithm>
 #include <cstring>
@@ -620,7 +621,10 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     if (const auto* var = rhs ? dyn_cast<DeclRefExpr>(strip(rhs)) : nullptr)
       if (const auto* vd = dyn_cast<VarDecl>(var->getDecl()); vd && !vd->hasGlobalStorage())
         use.assigned_variable = vd->getNameAsString();
-    if (use.kind == UseKind::AddressOf) use.passed_to = enclosing_callee();
+    if (use.kind == UseKind::AddressOf) {
+      use.passed_to = enclosing_callee();
+      use.address_only_read = address_only_read(ctx_, address_op_ ? static_cast<const Expr*>(address_op_) : decay_of(dre));
+    }
     // `Py_CLEAR(g)`, `Py_SETREF(g, v)`: the macro takes the address for its own statement and keeps
     // it nowhere; count the macro as where the address goes.
     if (use.kind == UseKind::AddressOf && use.passed_to.empty() && address_op_ && address_op_->getOperatorLoc().isMacroID())
@@ -720,6 +724,13 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   }
 
   // The function the expression on top of the stack is an argument of (through &, casts), or "".
+  // The array-to-pointer decay of `dre` (`g` passed where a pointer goes), or null.
+  const Expr* decay_of(const DeclRefExpr* dre) {
+    auto parents = ctx_.getParents(*dre);
+    const auto* cast = parents.empty() ? nullptr : parents[0].get<ImplicitCastExpr>();
+    return cast && cast->getCastKind() == CK_ArrayToPointerDecay ? cast : nullptr;
+  }
+
   std::string enclosing_callee() const {
     for (size_t i = stack_.size() - 1; i-- > 0;) {
       const Stmt* p = stack_[i];

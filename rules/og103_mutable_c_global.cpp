@@ -30,9 +30,12 @@ std::set<std::string> init_only_functions(const Model& m) {
   return only;
 }
 
-// Keyword lists handed to the argument parsers are read, never written, whatever their C type says.
+// Keyword lists handed to the argument parsers are read, never written, whatever their C type says;
+// so is an address only used to read (a const or read-only parameter, a comparison, a local
+// pointer only read through).
 bool is_read_only_use(const GlobalUse& u) {
   return u.kind == UseKind::Read || u.assigned_from == "PyCapsule_Import" ||
+         (u.kind == UseKind::AddressOf && u.address_only_read) ||
          (u.kind == UseKind::AddressOf && u.passed_to.find("PyArg_") != std::string::npos &&
           u.passed_to.find("Keywords") != std::string::npos);
 }

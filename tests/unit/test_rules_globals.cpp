@@ -242,3 +242,49 @@ static int snip_exec(PyObject *m) {
   CHECK(f[0].symbol == "numbers_api");
   CHECK(f[0].loc.line == 8);
 }
+
+TEST_CASE("OG103 leaves tables whose address is only used to read", "[OG103]") {
+  auto f = findings_of("OG103", isolated_module(R"(
+typedef struct { int code; const char *label; } Entry;
+typedef struct { long (*twice)(long); } Ops;
+static Entry entries[] = {{1, "one"}, {2, "two"}};
+static long twice_impl(long x) { return 2 * x; }
+static Ops ops = {twice_impl};
+static const char *names[] = {"first", "second"};
+static int mode = 4;
+static long which(const char *list[], long n) { long i; for (i = 0; i < n; i++) if (list[i][0] == 's') return i; return -1; }
+static int is_mode(const int *m) { return m == &mode; }
+static PyObject *run(PyObject *module, PyObject *arg) {
+    (void)module; (void)arg;
+    long total = 0;
+    for (size_t i = 0; i < 2; i++) {
+        Entry *e = &entries[i];
+        total += e->code + (e->label[0] == 'o');
+    }
+    Ops *o = &ops;
+    total += o->twice(which(names, 2)) + is_mode(&mode) + is_mode(NULL);
+    return PyLong_FromLong(total);
+}
+)"));
+  CHECK(f.empty());
+}
+
+TEST_CASE("OG103 still reports a table written through a pointer, handed to a writer, or whose address escapes", "[OG103]") {
+  auto f = findings_of("OG103", isolated_module(R"(
+typedef struct { int code; } Entry;
+static Entry written[2], handed[2], returned[2];
+static void reset(Entry *e) { e->code = 0; }
+static Entry *pick(int i) { return &returned[i]; }
+static PyObject *run(PyObject *module, PyObject *arg) {
+    (void)module; (void)arg;
+    Entry *e = &written[0];
+    e->code = 7;
+    reset(&handed[1]);
+    return PyLong_FromLong(pick(0)->code);
+}
+)"));
+  REQUIRE(f.size() == 3);
+  CHECK(f[0].symbol == "written");
+  CHECK(f[1].symbol == "handed");
+  CHECK(f[2].symbol == "returned");
+}

@@ -51,6 +51,8 @@ struct GlobalUse {
   std::string assigned_from;  // for writes: the function called on the right-hand side, if any
   std::string assigned_variable;  // ... or the local variable or parameter assigned (`g = m;`)
   std::string passed_to;      // when its address (or decayed array) is a call argument: the callee
+  bool address_only_read = false;  // the address is only used to read: a const or read-only parameter,
+                                   // a comparison, a local pointer only read through
   SourceRange range;          // the name as written (for the rewriter)
   SourceRange address_range;  // for `&name`: the whole `&name` as written
   // When spelled in the arguments of a macro (`PyObject_New(T, &Type)`): that outermost macro's
