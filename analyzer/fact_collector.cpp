@@ -621,6 +621,10 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     if (const auto* var = rhs ? dyn_cast<DeclRefExpr>(strip(rhs)) : nullptr)
       if (const auto* vd = dyn_cast<VarDecl>(var->getDecl()); vd && !vd->hasGlobalStorage())
         use.assigned_variable = vd->getNameAsString();
+    if (rhs && is_object_pointer(vd->getType())) {
+      use.assigned_borrowed = is_borrowed_value(rhs);
+      use.assigned_range = where_.range(rhs->getSourceRange());
+    }
     if (use.kind == UseKind::AddressOf) {
       use.passed_to = enclosing_callee();
       use.address_only_read = address_only_read(ctx_, address_op_ ? static_cast<const Expr*>(address_op_) : decay_of(dre));
@@ -843,6 +847,8 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         else if (value && strip(value) == create) r.kind = InitReturnKind::CreateCall;
         init.returns.push_back(r);
       }
+      if (const auto* is = dyn_cast<IfStmt>(s); is && tests_null(is->getCond(), is_module_var) && returns_null_only(is))
+        init.module_null_checks.push_back(where_.range(is->getSourceRange(), /*with_semicolon=*/!isa<CompoundStmt>(is->getThen())));
       if (const auto* call = dyn_cast<CallExpr>(s)) {
         std::string name = called_name(call);
         bool release = name.find("DECREF") != std::string::npos;
@@ -852,6 +858,47 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         }
       }
     });
+  }
+
+  // A value the code does not own a reference to (see GlobalUse::assigned_borrowed).
+  bool is_borrowed_value(const Expr* value) const {
+    static const std::set<std::string> borrowing = {
+        "PyModule_GetDict", "PyDict_GetItem", "PyDict_GetItemString", "PyDict_GetItemWithError",
+        "PyTuple_GetItem", "PyList_GetItem", "PySys_GetObject", "PyImport_GetModuleDict", "PyEval_GetBuiltins",
+        "PyEval_GetGlobals", "PyEval_GetLocals", "PyErr_Occurred", "PyState_FindModule", "PyWeakref_GetObject",
+        "PyFunction_GetCode", "PyFunction_GetGlobals", "PyCell_Get", "PyMethod_Function", "PyMethod_Self",
+        "PyStructSequence_GetItem", "PyType_GetModule", "PyType_GetModuleByDef", "PyException_GetContext"};
+    const Expr* e = value->IgnoreParenCasts();
+    if (e->isNullPointerConstant(ctx_, Expr::NPC_ValueDependentIsNull)) return false;
+    if (const auto* call = dyn_cast<CallExpr>(e)) {
+      const FunctionDecl* fd = call->getDirectCallee();
+      return fd && borrowing.count(fd->getNameAsString());
+    }
+    if (const auto* dre = dyn_cast<DeclRefExpr>(e)) {
+      const auto* vd = dyn_cast<VarDecl>(dre->getDecl());
+      return vd && vd->hasGlobalStorage();  // another global (a local's reference is taken over)
+    }
+    return isa<MemberExpr>(e) || isa<ArraySubscriptExpr>(e) || isa<UnaryOperator>(e);  // read from elsewhere
+  }
+
+  // `m == NULL`, `NULL == m`, `!m` for the variable `is_var` recognises.
+  template <typename IsVar>
+  bool tests_null(const Expr* cond, IsVar&& is_var) const {
+    cond = cond ? cond->IgnoreParenImpCasts() : nullptr;
+    if (const auto* uo = dyn_cast_or_null<UnaryOperator>(cond)) return uo->getOpcode() == UO_LNot && is_var(uo->getSubExpr());
+    const auto* bo = dyn_cast_or_null<BinaryOperator>(cond);
+    if (!bo || bo->getOpcode() != BO_EQ) return false;
+    auto null = [&](const Expr* e) { return e->isNullPointerConstant(ctx_, Expr::NPC_ValueDependentIsNull); };
+    return (is_var(bo->getLHS()) && null(bo->getRHS())) || (is_var(bo->getRHS()) && null(bo->getLHS()));
+  }
+
+  // An if without else whose branch is `return NULL;` alone (in braces or not), written in the file.
+  bool returns_null_only(const IfStmt* is) const {
+    if (is->getElse() || is->getBeginLoc().isMacroID()) return false;
+    const Stmt* then = is->getThen();
+    if (const auto* block = dyn_cast<CompoundStmt>(then)) then = block->size() == 1 ? block->body_front() : nullptr;
+    const auto* ret = dyn_cast_or_null<ReturnStmt>(then);
+    return ret && ret->getRetValue() && ret->getRetValue()->isNullPointerConstant(ctx_, Expr::NPC_ValueDependentIsNull);
   }
 
   template <typename Fn>

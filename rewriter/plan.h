@@ -60,6 +60,9 @@ struct MovedGlobal {
   // `PyModule_AddObject(m, "X", g)` with no increment of g before it in the function steals the
   // global's own reference, which the state would then release once more: PyModule_AddObjectRef.
   std::vector<const Call*> stolen_by;
+  // `g = PyModule_GetDict(m);`, `g = other->field;`: the old global borrowed it, but the state's
+  // hooks release what it holds: these take a reference of their own (Py_XNewRef).
+  std::vector<const GlobalUse*> borrowed_writes;
 };
 
 // `PyType_Ready(&T)` (or PyStructSequence_InitType2) that becomes the creation of the heap type.

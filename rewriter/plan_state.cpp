@@ -75,9 +75,22 @@ void Planner::plan_state(const std::vector<const Global*>& globals) {
     plan_.globals.push_back({g, is_type(*g), member_name(*g), member_declaration(*g, member_name(*g)),
                              g->kind == GlobalKind::ObjectPointer || is_type(*g), repaired_rule(*g),
                              g->kind == GlobalKind::ObjectPointer ? releases_of(*g) : std::vector<const GlobalUse*>{},
-                             g->kind == GlobalKind::ObjectPointer ? stolen_references(*g) : std::vector<const Call*>{}});
-  for (const MovedGlobal& m : plan_.globals)
+                             g->kind == GlobalKind::ObjectPointer ? stolen_references(*g) : std::vector<const Call*>{},
+                             {}});
+  for (MovedGlobal& m : plan_.globals)
+    if (m.global->kind == GlobalKind::ObjectPointer)
+      for (const GlobalUse& u : m.global->uses)
+        if (u.kind == UseKind::Write && u.assigned_borrowed) {
+          if (!u.assigned_range.valid())
+            refuse(u.loc, "'" + m.global->name + "' is given a borrowed reference by a macro: the state must own one; "
+                          "write it with Py_NewRef by hand");
+          else
+            m.borrowed_writes.push_back(&u);
+        }
+  for (const MovedGlobal& m : plan_.globals) {
     for (const Call* c : m.stolen_by) plan_.compat_files.insert(c->range.file);  // for 3.9
+    for (const GlobalUse* u : m.borrowed_writes) plan_.compat_files.insert(u->assigned_range.file);  // Py_XNewRef on 3.9
+  }
   if (!plan_.compat_files.empty()) plan_.compat_rule = "OG101";  // (types, planned below, need it too)
   place_state_struct(needs, files);
   plan_type_helpers();

@@ -17,6 +17,10 @@ void repair_moved_globals(const RepairContext& ctx, RepairResult& out) {
     for (const Call* c : m.stolen_by)
       out.replace({c->range.file, c->range.begin, static_cast<unsigned>(c->range.begin + strlen("PyModule_AddObject"))},
                   "PyModule_AddObjectRef", "OG101");
+    for (const GlobalUse* u : m.borrowed_writes) {  // the state owns what it holds
+      out.insert(u->assigned_range.file, u->assigned_range.begin, "Py_XNewRef(", "OG101");
+      out.insert(u->assigned_range.file, u->assigned_range.end, ")", "OG101");
+    }
     for (const GlobalUse* u : m.releases) {  // the name of the macro only: the argument is rewritten above
       const SourceRange& call = u->macro_call_range;
       out.replace({call.file, call.begin, static_cast<unsigned>(call.begin + u->in_macro_call.size())}, "Py_CLEAR", "OG101");

@@ -21,12 +21,12 @@ std::string type_helpers(const RepairContext& ctx, const FileStyle& st) {
            plan.helper("state_of_type") + "(Py_TYPE(a));\n" + in + "if (st == NULL) {\n" + in + in + "PyErr_Clear();\n" +
            in + in + "st = " + plan.helper("state_of_type") + "(Py_TYPE(b));\n" + in + "}\n" + in + "return st;\n}\n\n";
   if (!plan.helper("create_type").empty())
-    out += "static int " + plan.helper("create_type") +
+    out += "static inline int " + plan.helper("create_type") +
            "(PyObject *module, PyType_Spec *spec, PyTypeObject *base, PyTypeObject **type)\n{\n" + in +
            "*type = (PyTypeObject *)PyType_FromModuleAndSpec(module, spec, (PyObject *)base);\n" + in +
            "return *type == NULL ? -1 : 0;\n}\n\n";
   if (!plan.helper("create_struct_sequence").empty())
-    out += "static int " + plan.helper("create_struct_sequence") + "(PyStructSequence_Desc *desc, PyTypeObject **type)\n{\n" +
+    out += "static inline int " + plan.helper("create_struct_sequence") + "(PyStructSequence_Desc *desc, PyTypeObject **type)\n{\n" +
            in + "*type = PyStructSequence_NewType(desc);\n" + in + "return *type == NULL ? -1 : 0;\n}\n\n";
   return out;
 }

@@ -49,6 +49,14 @@ static inline PyObject *owngil_Py_NewRef(PyObject *obj)
 }
 #define Py_NewRef(obj) owngil_Py_NewRef((PyObject *)(obj))
 #endif
+#if PY_VERSION_HEX < 0x030A0000 && !defined(Py_XNewRef)
+static inline PyObject *owngil_Py_XNewRef(PyObject *obj)
+{
+    Py_XINCREF(obj);
+    return obj;
+}
+#define Py_XNewRef(obj) owngil_Py_XNewRef((PyObject *)(obj))
+#endif
 
 /* 3.10: fix writes PyModule_AddObjectRef where PyModule_AddObject stole the only reference of an
  * object the module state now owns too. */

@@ -177,6 +177,13 @@ class PoolLifecycle(unittest.TestCase):
             owngil.Pool(1, initializer=rt_helpers.boom)
         self.assertIn("initializer failed on purpose", str(caught.exception))
 
+    def test_preload_takes_only_module_names(self):
+        for bad in ["os; import sys", "os\nimport sys", "", "a..b", "1st", "os.path ", 42]:
+            with self.assertRaises(ValueError, msg=repr(bad)):
+                owngil.Pool(1, preload=[bad])
+        with owngil.Pool(1, preload=["os.path", "json"]) as pool:
+            self.assertEqual(pool.submit(len, "ab").result(), 2)
+
     def test_preload_of_a_missing_module_names_it(self):
         with self.assertRaises(owngil.WorkerStartError) as caught:
             owngil.Pool(1, preload=["no_such_module_here"])

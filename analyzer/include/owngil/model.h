@@ -50,6 +50,11 @@ struct GlobalUse {
   SourceRange address_spelling;  // ... and `&name` there, when the body takes its address
   std::string assigned_from;  // for writes: the function called on the right-hand side, if any
   std::string assigned_variable;  // ... or the local variable or parameter assigned (`g = m;`)
+  // ... and whether that value is borrowed: a call documented to return a borrowed reference
+  // (PyModule_GetDict, PyDict_GetItem, ...), or read from another object or a process-wide place
+  // (a member, another global, an address); a call's new reference or a local's is taken over.
+  bool assigned_borrowed = false;
+  SourceRange assigned_range;  // the right-hand side as written
   std::string passed_to;      // when its address (or decayed array) is a call argument: the callee
   bool address_only_read = false;  // the address is only used to read: a const or read-only parameter,
                                    // a comparison, a local pointer only read through
@@ -196,6 +201,7 @@ struct InitFunction {
   std::string module_variable;    // the local the created module is stored in
   std::vector<InitReturn> returns;
   std::vector<SourceRange> module_releases;  // `Py_DECREF(m);` statements of that local
+  std::vector<SourceRange> module_null_checks;  // `if (m == NULL) return NULL;`: dead once m is exec's module
   bool release_outside_block = false;        // one is the body of an if without braces
 };
 

@@ -193,6 +193,7 @@ class _Worker(threading.Thread):
 
     def setup(self):
         pool = self.pool
+        # (each name is a dotted module name, checked when the pool was made: it goes into source)
         _owngil.run_string(self.interp, f"import sys\nsys.path[:] = {list(sys.path)!r}")
         for name in pool._preload:
             try:
@@ -222,6 +223,18 @@ class _Worker(threading.Thread):
             del task
 
 
+
+def _module_names(names):
+    """The preload names as a tuple, each a dotted module name (`a.b_c`): they are imported by
+    running `import NAME` in each worker, so anything else (`os; os.system(...)`) is refused."""
+    if isinstance(names, str):
+        names = (names,)
+    out = tuple(names)
+    for name in out:
+        if not isinstance(name, str) or not name or not all(part.isidentifier() for part in name.split(".")):
+            raise ValueError(f"preload: {name!r} is not a module name")
+    return out
+
 class Pool(concurrent.futures.Executor):
     """A concurrent.futures.Executor whose workers each own an interpreter with its own GIL.
 
@@ -235,7 +248,7 @@ class Pool(concurrent.futures.Executor):
             max_workers = os.cpu_count() or 1
         if max_workers <= 0:
             raise ValueError("max_workers must be greater than 0")
-        self._initializer, self._initargs, self._preload = initializer, tuple(initargs), tuple(preload)
+        self._initializer, self._initargs, self._preload = initializer, tuple(initargs), _module_names(preload)
         self._work = _owngil.TaskQueue()
         self._slots = _owngil.Slots(max_workers)
         self._lock = threading.Lock()
