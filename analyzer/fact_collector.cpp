@@ -847,8 +847,6 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         else if (value && strip(value) == create) r.kind = InitReturnKind::CreateCall;
         init.returns.push_back(r);
       }
-      if (const auto* is = dyn_cast<IfStmt>(s); is && tests_null(is->getCond(), is_module_var) && returns_null_only(is))
-        init.module_null_checks.push_back(where_.range(is->getSourceRange(), /*with_semicolon=*/!isa<CompoundStmt>(is->getThen())));
       if (const auto* call = dyn_cast<CallExpr>(s)) {
         std::string name = called_name(call);
         bool release = name.find("DECREF") != std::string::npos;
@@ -879,26 +877,6 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       return vd && vd->hasGlobalStorage();  // another global (a local's reference is taken over)
     }
     return isa<MemberExpr>(e) || isa<ArraySubscriptExpr>(e) || isa<UnaryOperator>(e);  // read from elsewhere
-  }
-
-  // `m == NULL`, `NULL == m`, `!m` for the variable `is_var` recognises.
-  template <typename IsVar>
-  bool tests_null(const Expr* cond, IsVar&& is_var) const {
-    cond = cond ? cond->IgnoreParenImpCasts() : nullptr;
-    if (const auto* uo = dyn_cast_or_null<UnaryOperator>(cond)) return uo->getOpcode() == UO_LNot && is_var(uo->getSubExpr());
-    const auto* bo = dyn_cast_or_null<BinaryOperator>(cond);
-    if (!bo || bo->getOpcode() != BO_EQ) return false;
-    auto null = [&](const Expr* e) { return e->isNullPointerConstant(ctx_, Expr::NPC_ValueDependentIsNull); };
-    return (is_var(bo->getLHS()) && null(bo->getRHS())) || (is_var(bo->getRHS()) && null(bo->getLHS()));
-  }
-
-  // An if without else whose branch is `return NULL;` alone (in braces or not), written in the file.
-  bool returns_null_only(const IfStmt* is) const {
-    if (is->getElse() || is->getBeginLoc().isMacroID()) return false;
-    const Stmt* then = is->getThen();
-    if (const auto* block = dyn_cast<CompoundStmt>(then)) then = block->size() == 1 ? block->body_front() : nullptr;
-    const auto* ret = dyn_cast_or_null<ReturnStmt>(then);
-    return ret && ret->getRetValue() && ret->getRetValue()->isNullPointerConstant(ctx_, Expr::NPC_ValueDependentIsNull);
   }
 
   template <typename Fn>

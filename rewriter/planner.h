@@ -1,6 +1,7 @@
 // The planner: computes one module's PortPlan. Its parts live in plan.cpp (findings, init, slots,
 // PyState_FindModule, PyModuleDef fields), plan_state.cpp (globals into the state, who needs it and
-// how each function gets it, where the struct goes) and plan_types.cpp (static types into heap types).
+// how each function gets it, where the struct goes), plan_references.cpp (who owns each reference
+// the state holds) and plan_types.cpp (static types into heap types).
 #pragma once
 
 #include "plan.h"
@@ -54,7 +55,9 @@ class Planner {
   bool place_in_single_unit(const std::set<std::string>& needs, const std::set<std::string>& files);
   bool place_in_shared_header(const std::set<std::string>& files, const std::set<std::string>& receivers);
   void plan_hooks();
+  // plan_references.cpp
   std::vector<const GlobalUse*> releases_of(const Global& g);
+  std::vector<const GlobalUse*> borrowed_writes(const Global& g);
   std::vector<const Call*> stolen_references(const Global& g);
   bool sole_macro_argument(const GlobalUse& u, const Global& g, const std::set<std::string>& macros);
   std::string replaceable_free(const std::vector<const Global*>& globals) const;

@@ -1,8 +1,6 @@
 // OG001: the single-phase `PyInit_m` becomes the module's exec function (`return NULL` ->
 // `return -1`, `return m` -> `return 0`, the module's Py_DECREF on error paths dropped: exec does
 // not own the module), a slot table names it, and a new PyInit returns PyModuleDef_Init.
-#include <algorithm>
-
 #include "repair.h"
 
 namespace owngil {
@@ -49,18 +47,10 @@ void repair_init_to_exec(const RepairContext& ctx, RepairResult& out) {
   bool returns_create = false;
   for (const InitReturn& r : init.returns) returns_create |= r.kind == InitReturnKind::CreateCall;
   if (!returns_create) out.edit(init.create_range.file, init.create_range.begin, init.create_range.end, module);
-  auto in_null_check = [&](const SourceRange& r) {  // removed below with its `if`
-    return std::any_of(init.module_null_checks.begin(), init.module_null_checks.end(), [&](const SourceRange& c) {
-      return c.file == r.file && c.begin <= r.begin && r.end <= c.end;
-    });
-  };
   for (const InitReturn& r : init.returns)
-    if (!in_null_check(r.range))
-      out.edit(r.range.file, r.range.begin, r.range.end, r.kind == InitReturnKind::Null ? "return -1;" : "return 0;");
+    out.edit(r.range.file, r.range.begin, r.range.end, r.kind == InitReturnKind::Null ? "return -1;" : "return 0;");
   for (const SourceRange& release : init.module_releases) out.remove(ctx.text(release.file), release);
   for (const Prototype* p : plan.stale_prototypes) out.remove(ctx.text(p->decl.file), p->decl);
-  // `if (m == NULL) return NULL;` after the creation: exec's module is never NULL.
-  for (const SourceRange& check : init.module_null_checks) out.remove(ctx.text(check.file), check);
 
   // The new PyInit, after the exec function, in the same brace style.
   bool brace_own_line = head.find('\n', keep) != std::string::npos;

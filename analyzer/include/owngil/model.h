@@ -201,7 +201,6 @@ struct InitFunction {
   std::string module_variable;    // the local the created module is stored in
   std::vector<InitReturn> returns;
   std::vector<SourceRange> module_releases;  // `Py_DECREF(m);` statements of that local
-  std::vector<SourceRange> module_null_checks;  // `if (m == NULL) return NULL;`: dead once m is exec's module
   bool release_outside_block = false;        // one is the body of an if without braces
 };
 
