@@ -517,7 +517,13 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     c.has_args = call->getNumArgs() > 0;
     if (c.macro.empty() && !call->getCallee()->getEndLoc().isMacroID()) {
       SourceLocation after_callee = Lexer::getLocForEndOfToken(call->getCallee()->getEndLoc(), 0, where_.sm(), where_.lang());
-      if (after_callee.isValid()) c.args_begin = where_.offset(after_callee) + 1;  // past `(`
+      if (after_callee.isValid()) {  // past the `(`, which may follow blanks: `f (x)`
+        bool invalid = false;
+        const char* at = where_.sm().getCharacterData(where_.sm().getFileLoc(after_callee), &invalid);
+        unsigned skipped = 0;
+        while (!invalid && at && (at[skipped] == ' ' || at[skipped] == '\t' || at[skipped] == '\n' || at[skipped] == '\r')) ++skipped;
+        if (!invalid && at && at[skipped] == '(') c.args_begin = where_.offset(after_callee) + skipped + 1;
+      }
     }
     c.arg0_is_type_pointer = arg0_type_ptr;
     if (arg0_type_ptr && c.callee.find("DECREF") != std::string::npos) caller->releases_type = true;

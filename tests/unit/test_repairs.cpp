@@ -56,7 +56,7 @@ TEST_CASE("repair state-parameters: helpers get the state first, in prototypes t
   Planned p = planned(R"(#include <Python.h>
 static long hits;
 static long bump(long by);
-static long twice(void) { bump(1); return bump(1); }
+static long twice(void) { bump(1); return bump (1); }
 static long bump(long by) { hits += by; return hits; }
 static PyObject *get(PyObject *module, PyObject *Py_UNUSED(arg)) { (void)module; return PyLong_FromLong(twice()); }
 static PyMethodDef methods[] = {{"get", get, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
@@ -65,7 +65,7 @@ PyMODINIT_FUNC PyInit_m(void) { return PyModule_Create(&d); }
 )");
   std::string out = applied(p, run_repair(p, repair_state_parameters));
   CHECK(has(out, "static long bump(m_state *st, long by);"));
-  CHECK(has(out, "static long twice(m_state *st) { bump(st, 1); return bump(st, 1); }"));
+  CHECK(has(out, "static long twice(m_state *st) { bump(st, 1); return bump (st, 1); }"));  // also after a blank
   CHECK(has(out, "static long bump(m_state *st, long by) { hits += by; return hits; }"));  // uses: moved-globals
   CHECK(has(out, "PyLong_FromLong(twice(st))"));
 }
