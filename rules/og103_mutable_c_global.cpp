@@ -65,6 +65,38 @@ std::pair<const GlobalUse*, const GlobalUse*> init_write_read_later(const Global
   return {write, read};
 }
 
+// A global that init reads before it writes it (`if (ready) return 0; ... ready = 1;`): a run-once
+// guard, which carries what one interpreter's init did into the next one's. Null when none.
+const GlobalUse* run_once_guard(const Global& g, const std::set<std::string>& init_only) {
+  for (const GlobalUse& read : g.uses) {
+    if (read.kind != UseKind::Read || !init_only.count(read.function)) continue;
+    bool written_later = std::any_of(g.uses.begin(), g.uses.end(), [&](const GlobalUse& w) {
+      return w.kind == UseKind::Write && w.function == read.function && w.range.file == read.range.file &&
+             w.range.begin > read.range.begin;
+    });
+    if (written_later) return &read;
+  }
+  return nullptr;
+}
+
+// Not fixable: whether the guarded work is per interpreter (then the guard belongs in the module
+// state) or process-wide (a C library's setup: then it must stay, under a lock) is the author's call.
+Finding run_once_finding(const Global& g, const GlobalUse& read) {
+  std::string symbol = g.storage == Storage::FunctionStatic ? g.function + "::" + g.name : g.name;
+  Finding f = finding(kInfo, g.loc,
+                      describe_storage(g) + " '" + g.name + "' (" + g.type + ") is read in '" + read.function +
+                          "' before it is written there: a run-once guard of init, so the second interpreter's "
+                          "init sees what the first did and skips its own work",
+                      symbol);
+  f.fixable = false;
+  f.manual_because = Note{g.loc, "a run-once guard: if the work it guards is the module's own (objects, "
+                                 "state), keep the flag in the module state; if it sets up something of the "
+                                 "process (a C library), keep it global and guard it with a lock"};
+  f.notes.push_back({read.loc, "read here, before init writes it"});
+  note_macro_uses(g, f);
+  return f;
+}
+
 Finding init_write_finding(const Global& g, const GlobalUse& write, const GlobalUse& read) {
   std::string symbol = g.storage == Storage::FunctionStatic ? g.function + "::" + g.name : g.name;
   Finding f = finding(kInfo, g.loc,
@@ -93,6 +125,7 @@ std::vector<Finding> check(const Model& m) {
     if (!late_write) {
       auto [write, read] = init_write_read_later(g, init_only);
       if (write) out.push_back(init_write_finding(g, *write, *read));
+      else if (const GlobalUse* guard = run_once_guard(g, init_only)) out.push_back(run_once_finding(g, *guard));
       continue;
     }
     std::string symbol = g.storage == Storage::FunctionStatic ? g.function + "::" + g.name : g.name;

@@ -288,3 +288,23 @@ static PyObject *run(PyObject *module, PyObject *arg) {
   CHECK(f[1].symbol == "handed");
   CHECK(f[2].symbol == "returned");
 }
+
+TEST_CASE("OG103 reports a run-once guard of init as manual work, not a flag init only writes", "[OG103]") {
+  auto f = findings_of("OG103", isolated_module(R"(
+static int inited;
+static int counted;
+static int ex(PyObject *module) {
+    if (inited) return 0;
+    if (PyModule_AddIntConstant(module, "X", 1) < 0) return -1;
+    inited = 1;
+    counted = 1;
+    return 0;
+}
+)", "    {Py_mod_exec, ex},\n"));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].symbol == "inited");
+  CHECK_FALSE(f[0].fixable);
+  REQUIRE(f[0].manual_because);
+  CHECK(f[0].manual_because->message.find("run-once guard") != std::string::npos);
+  CHECK(f[0].message.find("read in 'ex' before it is written there") != std::string::npos);
+}
