@@ -259,10 +259,6 @@ int run_check(CheckFlags f) {
   return kExitClean;
 }
 
-std::string where(const SourceLoc& l) {
-  return l.file + (l.line ? ":" + std::to_string(l.line) + ":" + std::to_string(l.column) : "");
-}
-
 // One line per module on stderr: ported (with the rules), not touched (with every reason), or
 // nothing to fix.
 void report_fix(const TreeFix& fix) {
@@ -270,7 +266,7 @@ void report_fix(const TreeFix& fix) {
     const ModulePlan& plan = m.plan;
     if (m.outcome == ModuleOutcome::Refused) {
       std::cerr << "module '" << plan.module << "': not touched\n";
-      for (const Refusal& r : plan.refusals) std::cerr << "  " << where(r.loc) << ": " << r.reason << '\n';
+      for (const Refusal& r : plan.refusals) std::cerr << "  " << r.loc.to_string() << ": " << r.reason << '\n';
     } else if (m.outcome == ModuleOutcome::NothingToFix) {
       std::cerr << "module '" << plan.module << "': nothing to fix\n";
     } else {
@@ -305,7 +301,7 @@ int run_fix(FixFlags f) {
     if (!recovered_all) return usage_error("could not finish an interrupted write in " + analysis.model.root);
     if (!recovered.empty()) analysis = analyze(analyzer_options(f.in));
   }
-  for (const InputError& e : analysis.errors) std::cerr << where(e.loc) << ": error: " << e.message << '\n';
+  for (const InputError& e : analysis.errors) std::cerr << e.loc.to_string() << ": error: " << e.message << '\n';
   if (analysis.files_analyzed == 0) {
     std::cerr << "owngil: error: nothing could be analysed\n";
     return kExitError;

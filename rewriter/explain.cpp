@@ -16,10 +16,6 @@ const char* outcome_name(ModuleOutcome o) {
   return "";
 }
 
-std::string where(const SourceLoc& l) {
-  return l.file + (l.line ? ":" + std::to_string(l.line) + ":" + std::to_string(l.column) : "");
-}
-
 // How a function gets the state, in words.
 std::string access_text(const PortPlan& plan, const FunctionPlan& fp) {
   switch (fp.access) {
@@ -39,7 +35,7 @@ std::string access_text(const PortPlan& plan, const FunctionPlan& fp) {
 std::string module_text(const ModuleFix& m) {
   const ModulePlan& mp = m.plan;
   std::string out = "module '" + mp.module + "': " + outcome_name(m.outcome) + "\n";
-  for (const Refusal& r : mp.refusals) out += "  refused: " + where(r.loc) + ": " + r.reason + "\n";
+  for (const Refusal& r : mp.refusals) out += "  refused: " + r.loc.to_string() + ": " + r.reason + "\n";
   if (!mp.plan || !mp.plan->init) return out;
   if (!mp.refusals.empty()) out += "  the plan as far as it got, for when those are resolved:\n";
   const PortPlan& p = *mp.plan;
@@ -49,7 +45,7 @@ std::string module_text(const ModuleFix& m) {
   if (!p.globals.empty()) {
     out += "  state: struct '" + p.state_type + "' in " + p.struct_file + ", reached with " + p.getter + "(module)\n";
     for (const MovedGlobal& g : p.globals)
-      out += "    " + where(g.global->loc) + ": '" + g.global->name + "' -> " + p.var + "->" + g.member + " (" +
+      out += "    " + g.global->loc.to_string() + ": '" + g.global->name + "' -> " + p.var + "->" + g.member + " (" +
              g.declaration + ") [" + g.repairs + "]\n";
   }
   for (const ConvertedType& t : p.types)
@@ -59,7 +55,7 @@ std::string module_text(const ModuleFix& m) {
   for (const auto& [name, fp] : p.functions)
     out += "    " + name + ": " + access_text(p, fp) + (fp.why.empty() ? "" : "; " + fp.why) + "\n";
   for (const ModuleLookup& l : p.module_lookups)
-    out += "  " + where(l.call->loc) + ": " + l.call->callee + (l.module.empty() ? " removed" : " -> " + l.module) + "\n";
+    out += "  " + l.call->loc.to_string() + ": " + l.call->callee + (l.module.empty() ? " removed" : " -> " + l.module) + "\n";
   for (const DefField& f : p.def_fields) out += "  " + p.def->name + "." + f.field + " = " + f.value + "\n";
   return out;
 }

@@ -14,7 +14,6 @@
 namespace owngil {
 namespace {
 
-
 enum class LineEnding { LF, CRLF, CR };
 
 // The line ending most lines of the file use.
@@ -30,11 +29,11 @@ LineEnding line_ending(const std::string& text) {
 
 // New code takes the file's line endings (the repairs write `\n`, and copy source text that may
 // hold `\r\n`). Files whose lines end in a bare CR are refused: the repairs place code by lines.
-void match_line_endings(const SourceReader& read, ModulePlan& plan) {
+void match_line_endings(const std::function<const std::string&(const std::string&)>& text_of, ModulePlan& plan) {
   std::map<std::string, LineEnding> endings;
   for (Edit& e : plan.edits) {
     auto it = endings.find(e.file);
-    if (it == endings.end()) it = endings.emplace(e.file, line_ending(read(e.file))).first;
+    if (it == endings.end()) it = endings.emplace(e.file, line_ending(text_of(e.file))).first;
     if (it->second == LineEnding::LF) continue;
     if (it->second == LineEnding::CR) {
       plan.refusals.push_back({{e.file, 0, 0}, "its lines end in a bare CR (old Mac style): convert it to LF or CRLF first"});
@@ -66,9 +65,9 @@ ModulePlan repair(const Model& model, const PortPlan& port, const SourceReader& 
     return it->second;
   };
   RepairContext ctx{model, *out.plan, text, [&](const std::string& file) { return !read(file).empty(); }};
-  for (const NamedRepair& r : kRepairs) {
+  for (Repair run : kRepairs) {
     RepairResult result;
-    r.run(ctx, result);
+    run(ctx, result);
     out.edits.insert(out.edits.end(), result.edits.begin(), result.edits.end());
     out.refusals.insert(out.refusals.end(), result.refusals.begin(), result.refusals.end());
     out.repaired.insert(result.repaired.begin(), result.repaired.end());
@@ -77,14 +76,14 @@ ModulePlan repair(const Model& model, const PortPlan& port, const SourceReader& 
   if (!out.refusals.empty()) {
     out.edits.clear();
     out.new_files.clear();
-    std::stable_sort(out.refusals.begin(), out.refusals.end(), [](const Refusal& a, const Refusal& b) { return a.loc < b.loc; });
+    sort_in_source_order(out.refusals);
   }
   // Edits shared by the state repairs (the struct, parameters) are labelled OG101: claim it only
   // when it was found.
   if (!port.found.count("OG101")) out.repaired.erase("OG101");
   drop_redundant_edits(out.edits);
   take_blank_line_after_removed_runs(out.edits, text);
-  match_line_endings(read, out);
+  match_line_endings(text, out);
   return out;
 }
 
@@ -121,7 +120,15 @@ SourceReader tree_reader(const Model& model) {
 }
 
 TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const FixOptions& options) {
-  SourceReader reader = tree_reader(model);
+  // Each file is read once: the plan, the repairs and the edits' application see the same bytes
+  // (and the writer compares the file with them before it replaces it).
+  SourceReader from_disk = tree_reader(model);
+  std::map<std::string, std::string> read_once;
+  SourceReader reader = [&](const std::string& rel) {
+    auto it = read_once.find(rel);
+    if (it == read_once.end()) it = read_once.emplace(rel, from_disk(rel)).first;
+    return it->second;
+  };
   TreeFix tree;
   for (ModulePlan& plan : plan_fixes(model, findings, options, reader)) {
     ModuleFix m;

@@ -87,8 +87,7 @@ PortPlan Planner::run(const std::vector<Finding>& findings, const std::set<std::
   else if (plan_.wanted.count("OG002")) plan_interpreter_slots();
   if (state.empty() && plan_.wanted.count("OG003")) plan_.def_fields.push_back({"m_size", "0", "OG003"});
   check_def_fields();
-  std::stable_sort(plan_.refusals.begin(), plan_.refusals.end(),
-                   [](const Refusal& a, const Refusal& b) { return a.loc < b.loc; });
+  sort_in_source_order(plan_.refusals);
   return plan_;
 }
 
@@ -324,6 +323,10 @@ std::string Planner::module_parameter(const Function& f, const char* rule) {
     plan_.named_parameters.push_back({&f, name, ""});
   }
   return module_params_[f.key()] = name;
+}
+
+void sort_in_source_order(std::vector<Refusal>& refusals) {
+  std::stable_sort(refusals.begin(), refusals.end(), [](const Refusal& a, const Refusal& b) { return a.loc < b.loc; });
 }
 
 std::vector<PortPlan> plan_ports(const Model& model, const std::vector<Finding>& findings, const FixOptions& options,

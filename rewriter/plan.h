@@ -153,12 +153,14 @@ struct PortPlan {
   bool declare_def_ahead = false;  // the struct's helpers name the PyModuleDef before its definition
   std::string single_unit_main;    // the main file when the state spans headers of one unit
   std::set<std::string> compat_files;  // files that include owngil_compat.h after <Python.h>
-  std::string compat_rule = "OG201";   // the rule that needs it (static types, or OG101's PyModule_AddObjectRef)
 
   const FunctionPlan* function(const std::string& name) const;
   const std::string& helper(const std::string& kind) const;
   bool has_objects() const;
 };
+
+// Refusals are reported in source order (stable: one location's reasons keep their order).
+void sort_in_source_order(std::vector<Refusal>& refusals);
 
 // The plan of every module of the model. `findings` are the tree's, suppressed ones removed;
 // `read` gives the sources (read for their layout and a few spellings, never changed here).

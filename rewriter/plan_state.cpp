@@ -83,7 +83,6 @@ void Planner::plan_state(const std::vector<const Global*>& globals) {
     for (const Call* c : m.stolen_by) plan_.compat_files.insert(c->range.file);  // for 3.9
     for (const GlobalUse* u : m.borrowed_writes) plan_.compat_files.insert(u->assigned_range.file);  // Py_XNewRef on 3.9
   }
-  if (!plan_.compat_files.empty()) plan_.compat_rule = "OG101";  // (types, planned below, need it too)
   place_state_struct(needs, files);
   plan_type_helpers();
   plan_type_duties();

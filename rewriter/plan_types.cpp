@@ -246,7 +246,6 @@ void Planner::plan_type_helpers() {
     else  // C++ has no declaration of a static variable that is not its definition: a function returns it
       plan_.def_ref = fresh_name(module_.name + "_module_def") + "()";
   }
-  plan_.compat_rule = "OG201";
   if (plan_.uses_type_lookup) helper("state_of_type");
   if (plan_.uses_operand_lookup) helper("state_of_operands");
   for (const ConvertedType& t : plan_.types) helper(t.text.spec.empty() ? "create_struct_sequence" : "create_type");

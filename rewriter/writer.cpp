@@ -154,52 +154,57 @@ bool recover_interrupted_writes(const std::string& root, std::string* report) {
   return ok;
 }
 
+// One file of the module to write: its names, what it was (its stat, when it exists), its new text.
+struct Planned {
+  Pending names;
+  struct stat st;
+  bool exists = false;
+  const std::string* text = nullptr;
+};
+
 bool write_module(const std::string& root, const ModuleFix& module, std::string* error) {
-  std::vector<Pending> pending;
-  std::vector<const struct stat*> modes;
-  std::vector<struct stat> stats(module.files.size());
-  std::vector<const std::string*> texts;
+  std::vector<Planned> files;
+  size_t temps_written = 0;  // the temporaries of files[0, temps_written) exist
   std::string journal = journal_name(root, "pending");
   bool journal_written = false;
   auto fail = [&](const std::string& why) {
-    for (const Pending& p : pending) unlink(p.temp.c_str());
+    for (size_t k = 0; k < temps_written; ++k) unlink(files[k].names.temp.c_str());
     if (journal_written) unlink(journal.c_str());
     *error = why;
     return false;
   };
-  size_t i = 0;
   for (const auto& [file, change] : module.files) {
+    Planned p;
     std::string target = root + "/" + file;
     if (!in_tree(file) || !inside_root(root, target)) return fail(target + ": outside the tree: not written");
-    struct stat& st = stats[i++];
-    bool exists = lstat(target.c_str(), &st) == 0;
-    if (exists && !S_ISREG(st.st_mode)) return fail(target + ": not a regular file (a link?): not written");
-    if (change.created && exists) {
+    p.exists = lstat(target.c_str(), &p.st) == 0;
+    if (p.exists && !S_ISREG(p.st.st_mode)) return fail(target + ": not a regular file (a link?): not written");
+    if (change.created && p.exists) {
       if (read_whole_file(target) == change.after) continue;  // another module of the tree added it already
       return fail(target + ": exists already: not overwritten");
     }
-    if (!change.created && (!exists || read_whole_file(target) != change.before))
+    if (!change.created && (!p.exists || read_whole_file(target) != change.before))
       return fail(target + ": changed since it was analysed: not written; run owngil fix again");
-    pending.push_back({target, target + ".owngil-" + std::to_string(getpid()) + "-" + std::to_string(pending.size())});
-    modes.push_back(exists ? &st : nullptr);
-    texts.push_back(&change.after);
+    p.names = {target, target + ".owngil-" + std::to_string(getpid()) + "-" + std::to_string(files.size())};
+    p.text = &change.after;
+    files.push_back(p);
   }
-  std::vector<Pending> planned = std::move(pending);
-  pending.clear();
+  std::vector<Pending> names;
+  for (const Planned& p : files) names.push_back(p.names);
   test_pause();
-  if (!write_journal(journal, planned, root, error)) return fail(*error);
+  if (!write_journal(journal, names, root, error)) return fail(*error);
   journal_written = true;
-  for (size_t k = 0; k < planned.size(); ++k) {
+  for (const Planned& p : files) {
     test_pause();
     std::string why;
-    if (!prepare(planned[k], *texts[k], modes[k], &why)) return fail(why);
-    pending.push_back(planned[k]);
+    if (!prepare(p.names, *p.text, p.exists ? &p.st : nullptr, &why)) return fail(why);
+    ++temps_written;
   }
   test_pause();
   std::string commit = journal_name(root, "commit");
   if (rename(journal.c_str(), commit.c_str()) != 0) return fail(journal + ": " + strerror(errno));
   sync_directory(root);
-  for (const Pending& p : pending) {
+  for (const Pending& p : names) {
     test_pause();
     if (rename(p.temp.c_str(), p.target.c_str()) != 0) {
       // The journal is committed: the next `owngil fix --write` finishes the renames.
@@ -207,7 +212,7 @@ bool write_module(const std::string& root, const ModuleFix& module, std::string*
       return false;
     }
   }
-  for (const Pending& p : pending) sync_directory(directory_of(p.target));
+  for (const Pending& p : names) sync_directory(directory_of(p.target));
   test_pause();
   unlink(commit.c_str());
   sync_directory(root);

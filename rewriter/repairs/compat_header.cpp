@@ -35,7 +35,8 @@ void repair_compat_header(const RepairContext& ctx, RepairResult& out) {
       out.refuse({file, 1, 1}, "cannot find where " + file + " includes <Python.h>, to include owngil_compat.h after it");
       continue;
     }
-    out.insert(file, static_cast<unsigned>(at), "#include \"owngil_compat.h\"\n", ctx.plan.compat_rule);
+    // Converted types need it; without them only OG101's repairs do (PyModule_AddObjectRef, Py_XNewRef on 3.9).
+    out.insert(file, static_cast<unsigned>(at), "#include \"owngil_compat.h\"\n", ctx.plan.types.empty() ? "OG101" : "OG201");
   }
 }
 

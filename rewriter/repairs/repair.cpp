@@ -2,14 +2,11 @@
 
 namespace owngil {
 
-const std::vector<NamedRepair> kRepairs = {
-    {"module-parameters", repair_module_parameters}, {"state-fetch", repair_state_fetch},
-    {"state-parameters", repair_state_parameters},   {"defining-class", repair_defining_class},
-    {"compat-header", repair_compat_header},         {"state-struct", repair_state_struct},
-    {"heap-types", repair_heap_types},               {"gc-allocation", repair_gc_allocation},
-    {"moved-globals", repair_moved_globals},         {"find-module", repair_find_module},
-    {"init-to-exec", repair_init_to_exec},           {"interpreter-slots", repair_interpreter_slots},
-    {"def-fields", repair_def_fields},
+const std::vector<Repair> kRepairs = {
+    repair_module_parameters, repair_state_fetch,   repair_state_parameters, repair_defining_class,
+    repair_compat_header,     repair_state_struct,  repair_heap_types,       repair_gc_allocation,
+    repair_moved_globals,     repair_find_module,   repair_init_to_exec,     repair_interpreter_slots,
+    repair_def_fields,
 };
 
 void RepairResult::insert(const std::string& file, unsigned at, std::string what, const std::string& rule) {

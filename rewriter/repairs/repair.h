@@ -37,14 +37,9 @@ struct RepairResult {
 
 using Repair = void (*)(const RepairContext&, RepairResult&);
 
-struct NamedRepair {
-  const char* name;  // as --explain and the tests call it
-  Repair run;
-};
-
 // Every repair, in the order their edits are merged: where two insert at the same byte, the
 // earlier one's text comes first.
-extern const std::vector<NamedRepair> kRepairs;
+extern const std::vector<Repair> kRepairs;
 
 void repair_module_parameters(const RepairContext&, RepairResult&);  // module_parameters.cpp
 void repair_state_fetch(const RepairContext&, RepairResult&);        // state_fetch.cpp

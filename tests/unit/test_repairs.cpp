@@ -172,8 +172,8 @@ TEST_CASE("repair def-fields: positional fields rewritten where written, added a
 TEST_CASE("the repairs together make the port that fix prints", "[repair]") {
   Planned p = planned(kTypedModule);
   std::vector<Edit> all;
-  for (const NamedRepair& r : kRepairs) {
-    RepairResult one = run_repair(p, r.run);
+  for (Repair repair : kRepairs) {
+    RepairResult one = run_repair(p, repair);
     CHECK(one.refusals.empty());
     all.insert(all.end(), one.edits.begin(), one.edits.end());
   }

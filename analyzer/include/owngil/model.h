@@ -19,6 +19,8 @@ struct SourceLoc {
   unsigned line = 0;
   unsigned column = 0;
   bool valid() const { return line != 0; }
+  // `file:line:col`, or the file alone when there is no line (messages, text output).
+  std::string to_string() const { return file + (line ? ":" + std::to_string(line) + ":" + std::to_string(column) : ""); }
   bool operator<(const SourceLoc& o) const {
     if (file != o.file) return file < o.file;
     if (line != o.line) return line < o.line;
