@@ -447,14 +447,20 @@ struct Job {
   std::vector<std::string> command;  // argv, argv[0] a compiler
 };
 
-Model run_job(const Job& job, const std::string& root, bool parse_only) {
+// The disk, as seen from a compile command's directory.
+llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> disk_from(const std::string& directory) {
+  auto vfs = llvm::vfs::createPhysicalFileSystem();
+  vfs->setCurrentWorkingDirectory(directory);
+  return llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(vfs.release());
+}
+
+// `fs`: every file Clang reads comes through it (the disk, or files in memory).
+Model run_job(const Job& job, const std::string& root, bool parse_only,
+              llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs) {
   Model facts;
   std::vector<ParseError> errors;
   ErrorCollector diagnostics(root, errors);
-  auto vfs = llvm::vfs::createPhysicalFileSystem();
-  vfs->setCurrentWorkingDirectory(job.directory);
-  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> shared(vfs.release());
-  llvm::IntrusiveRefCntPtr<clang::FileManager> files(new clang::FileManager(clang::FileSystemOptions(), shared));
+  llvm::IntrusiveRefCntPtr<clang::FileManager> files(new clang::FileManager(clang::FileSystemOptions(), fs));
   std::unique_ptr<clang::FrontendAction> action =
       parse_only ? std::make_unique<clang::SyntaxOnlyAction>() : make_fact_collector(facts, root);
   clang::tooling::ToolInvocation invocation(job.command, std::move(action), files.get());
@@ -549,6 +555,37 @@ std::vector<Job> jobs_from_tree(const std::vector<std::string>& files, const std
   return jobs;
 }
 
+using FileSystemFor = std::function<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(const std::string& directory)>;
+
+// Runs the jobs on `threads` workers, each file through the file system `fs_for` gives for its
+// command's directory, and merges their facts into `result` (its errors, counts and modules).
+void run_jobs(const std::vector<Job>& jobs, const std::string& root, bool parse_only, unsigned threads,
+              const FileSystemFor& fs_for, AnalysisResult& result) {
+  std::vector<Model> per_file(jobs.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    clang::noteBottomOfStack();  // lets Clang move its own deep recursions onto fresh stacks
+    for (size_t i = next++; i < jobs.size(); i = next++)
+      per_file[i] = run_job(jobs[i], root, parse_only, fs_for(jobs[i].directory));
+  };
+  // Every worker gets the same stack, whatever `ulimit -s` says: the collector's depth limit
+  // (and Clang's recursion on deep code) is sized for it.
+  constexpr unsigned kWorkerStack = 64u << 20;
+  unsigned n = std::max(1u, std::min<unsigned>(threads, jobs.size()));
+  std::vector<llvm::thread> workers;
+  for (unsigned t = 0; t < n; ++t) workers.emplace_back(std::optional<unsigned>(kWorkerStack), worker);
+  for (llvm::thread& t : workers) t.join();
+
+  for (Model& facts : per_file) {
+    for (const TranslationUnit& tu : facts.units) {
+      for (const ParseError& e : tu.errors) result.errors.push_back({e.loc.file.empty() ? SourceLoc{tu.main_file, 0, 0} : e.loc, e.message});
+      if (!tu.failed) ++result.files_analyzed;
+    }
+    merge_into(result.model, std::move(facts));
+  }
+  build_modules(result.model);
+}
+
 }  // namespace
 
 AnalysisResult analyze(const AnalyzerOptions& opt) {
@@ -579,28 +616,29 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
   result.model.python_include = python_include;
   result.files_total = jobs.size();
 
-  std::vector<Model> per_file(jobs.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    clang::noteBottomOfStack();  // lets Clang move its own deep recursions onto fresh stacks
-    for (size_t i = next++; i < jobs.size(); i = next++) per_file[i] = run_job(jobs[i], root, opt.parse_only);
-  };
-  // Every worker gets the same stack, whatever `ulimit -s` says: the collector's depth limit
-  // (and Clang's recursion on deep code) is sized for it.
-  constexpr unsigned kWorkerStack = 64u << 20;
-  unsigned n = std::max(1u, std::min<unsigned>(opt.jobs, jobs.size()));
-  std::vector<llvm::thread> threads;
-  for (unsigned t = 0; t < n; ++t) threads.emplace_back(std::optional<unsigned>(kWorkerStack), worker);
-  for (llvm::thread& t : threads) t.join();
+  run_jobs(jobs, root, opt.parse_only, opt.jobs, disk_from, result);
+  return result;
+}
 
-  for (Model& facts : per_file) {
-    for (const TranslationUnit& tu : facts.units) {
-      for (const ParseError& e : tu.errors) result.errors.push_back({e.loc.file.empty() ? SourceLoc{tu.main_file, 0, 0} : e.loc, e.message});
-      if (!tu.failed) ++result.files_analyzed;
-    }
-    merge_into(result.model, std::move(facts));
-  }
-  build_modules(result.model);
+AnalysisResult analyze_in_memory(const std::string& main_file, const std::map<std::string, std::string>& files,
+                                 const std::vector<std::string>& args) {
+  auto memory = llvm::makeIntrusiveRefCnt<llvm::vfs::InMemoryFileSystem>();
+  for (const auto& [path, text] : files)
+    memory->addFile(path, 0, llvm::MemoryBuffer::getMemBufferCopy(text, path));
+  std::string root = fs::path(main_file).parent_path().string();
+  std::vector<std::string> cmd = {"clang", "-nostdinc"};
+  cmd.insert(cmd.end(), args.begin(), args.end());
+  cmd.push_back(main_file);
+  std::set<std::string> dropped;
+  std::vector<Job> jobs = {{main_file, root, adjust(cmd, main_file, {}, dropped)}};
+  AnalysisResult result;
+  result.model.root = root;
+  result.files_total = 1;
+  auto in_memory = [&](const std::string& directory) {
+    memory->setCurrentWorkingDirectory(directory);
+    return llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(memory);
+  };
+  run_jobs(jobs, root, /*parse_only=*/false, 1, in_memory, result);
   return result;
 }
 

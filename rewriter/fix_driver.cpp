@@ -120,13 +120,17 @@ SourceReader tree_reader(const Model& model) {
 }
 
 TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const FixOptions& options) {
+  return fix_tree(model, findings, options, tree_reader(model));
+}
+
+TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const FixOptions& options,
+                 const SourceReader& read) {
   // Each file is read once: the plan, the repairs and the edits' application see the same bytes
   // (and the writer compares the file with them before it replaces it).
-  SourceReader from_disk = tree_reader(model);
   std::map<std::string, std::string> read_once;
   SourceReader reader = [&](const std::string& rel) {
     auto it = read_once.find(rel);
-    if (it == read_once.end()) it = read_once.emplace(rel, from_disk(rel)).first;
+    if (it == read_once.end()) it = read_once.emplace(rel, read(rel)).first;
     return it->second;
   };
   TreeFix tree;

@@ -215,3 +215,25 @@ static PyObject *single;
   CHECK(global(m, "single").kind == GlobalKind::ObjectPointer);
   CHECK(global(m, "single").object_fields.empty());  // plain pointers stay ObjectPointer globals
 }
+
+TEST_CASE("analyze_in_memory: Clang sees only the files given, the disk not at all", "[analyzer][memory]") {
+  // A stand-in Python.h of one declaration: the module is found through it, in a system
+  // directory of the in-memory file system (so it is not the tree's code).
+  std::map<std::string, std::string> files = {
+      {"/mem/include/Python.h", "typedef struct _object { long ob_refcnt; } PyObject;\n"},
+      {"/src/m.c", "#include <Python.h>\nstatic PyObject *cache;\nPyObject *PyInit_m(void) { return cache; }\n"}};
+  AnalysisResult r = analyze_in_memory("/src/m.c", files, {"-isystem", "/mem/include"});
+  REQUIRE(r.errors.empty());
+  CHECK(r.files_analyzed == 1);
+  CHECK(r.model.root == "/src");
+  REQUIRE(r.model.modules.size() == 1);
+  CHECK(r.model.modules[0].name == "m");
+  CHECK(global(r.model, "cache").loc.file == "m.c");
+
+  // A header that is on the disk but not in the map is not found: nothing is read from disk.
+  files["/src/m.c"] = "#include <stdio.h>\n" + files["/src/m.c"];
+  AnalysisResult missing = analyze_in_memory("/src/m.c", files, {"-isystem", "/mem/include"});
+  REQUIRE_FALSE(missing.errors.empty());
+  CHECK(missing.errors[0].message.find("stdio.h") != std::string::npos);
+  CHECK(missing.files_analyzed == 0);
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -55,6 +56,13 @@ AnalysisResult analyze(const AnalyzerOptions& options);
 // dropped flag (with its value) goes into `dropped`; args before `first` are kept as they are.
 std::vector<std::string> drop_unsafe_flags(const std::vector<std::string>& args, std::set<std::string>* dropped,
                                            size_t first = 0);
+
+// The analysis of one file in a file system of its own, in memory: Clang reads nothing from disk
+// (the fuzz target parses each input against stand-in headers). `files` maps absolute paths to
+// their text, `main_file` among them; `args` are its compile flags (include directories among
+// them), filtered like a compile database's. The root is the main file's directory.
+AnalysisResult analyze_in_memory(const std::string& main_file, const std::map<std::string, std::string>& files,
+                                 const std::vector<std::string>& args);
 
 // For tests: the model of one in-memory file (named `file_name`), compiled with `args`
 // plus the newest Python include dir found ($OWNGIL_PYTHON overrides).

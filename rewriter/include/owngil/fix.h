@@ -40,6 +40,10 @@ SourceReader tree_reader(const Model& model);
 // The findings (the CLI's: every rule's, suppressed ones aside) into each module's plan and its
 // files' new text. Nothing is written.
 TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const FixOptions& options);
+// The same with the files' text from `read` (root-relative path -> bytes, "" when unreadable),
+// e.g. files in memory.
+TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const FixOptions& options,
+                 const SourceReader& read);
 
 // The unified diff of every ported module's files, in path order.
 std::string tree_diff(const TreeFix& fix);
