@@ -1,0 +1,1 @@
+#include <Python.h>static PyObject *f(int)(PyObject *a, PyObject *b) { return a; }static PyObject *ok(PyObject *m, PyObject *a) { return a; }static PyObject *cache; /* owngil: ignore[OG101] kept */static PyModuleDef d = { PyModuleDef_HEAD_INIT, .m_name = "x", .m_traverse = f };PyMODINIT_FUNC PyInit_x(void) { cache = NULL; return PyModule_Create(&d); }
