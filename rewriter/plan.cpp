@@ -57,6 +57,11 @@ bool PortPlan::has_objects() const {
 Planner::Planner(const Model& model, const Module& module, const SourceReader& read, MethodState method_state)
     : model_(model), module_(module), read_(read) {
   plan_.method_state = method_state;
+  for (const Function& f : model_.functions) {
+    if (!module_.files.count(f.loc.file)) continue;
+    module_functions_.emplace(f.name, &f);
+    for (const Call& c : f.calls) module_calls_to_[c.callee].emplace_back(&f, &c);
+  }
 }
 
 PortPlan Planner::run(const std::vector<Finding>& findings, const std::set<std::string>& rules) {
@@ -296,9 +301,8 @@ std::set<std::string> Planner::module_level_functions() const {
 }
 
 const Function* Planner::module_function(const std::string& name) const {
-  for (const Function& f : model_.functions)
-    if (f.name == name && module_.files.count(f.loc.file)) return &f;
-  return nullptr;
+  auto it = module_functions_.find(name);
+  return it == module_functions_.end() ? nullptr : it->second;
 }
 
 std::string Planner::other_module_sharing(const std::string& file) const {

@@ -283,24 +283,26 @@ void Planner::plan_access(const std::string& name, const std::set<std::string>& 
 // from C: each such call must pass its own caller's module (`helper(NULL, x)`, or another object,
 // would make the state lookup read garbage).
 void Planner::check_direct_calls(const Function& f) {
-  for (const Function& caller : model_.functions)
-    for (const Call& c : caller.calls) {
-      if (c.callee != f.name || !module_.files.count(caller.loc.file)) continue;
-      unsigned args = c.args_begin;
-      if (!args && c.range.valid()) {  // a call spelled in a macro's argument: `Py_XDECREF(f(m, x))`
-        size_t open = text(c.range.file).find('(', c.range.begin);
-        if (open < c.range.end) args = static_cast<unsigned>(open + 1);
-      }
-      std::string first = args ? first_argument(text(c.range.valid() ? c.range.file : c.loc.file), args) : "";
-      bool caller_has_module = module_methods_.count(caller.name) || plan_.execs.count(caller.name);
-      std::string callers_module = caller.name == plan_.init->builder && plan_.init->style == InitStyle::SinglePhase
-                                       ? plan_.init->module_variable
-                                   : caller.params.empty() ? "" : caller.params[0].name;
-      if (caller_has_module && !first.empty() && first == callers_module) continue;
-      refuse(c.loc, "'" + f.name + "' will read the module state from its first argument, and '" + caller.name +
-                        "' calls it with " + (first.empty() ? "something fix cannot read" : "'" + first + "'") +
-                        " there: pass the module (or split the function's body into a helper) by hand");
+  auto calls = module_calls_to_.find(f.name);
+  if (calls == module_calls_to_.end()) return;
+  for (const auto& [caller_of_f, call] : calls->second) {
+    const Function& caller = *caller_of_f;
+    const Call& c = *call;
+    unsigned args = c.args_begin;
+    if (!args && c.range.valid()) {  // a call spelled in a macro's argument: `Py_XDECREF(f(m, x))`
+      size_t open = text(c.range.file).find('(', c.range.begin);
+      if (open < c.range.end) args = static_cast<unsigned>(open + 1);
     }
+    std::string first = args ? first_argument(text(c.range.valid() ? c.range.file : c.loc.file), args) : "";
+    bool caller_has_module = module_methods_.count(caller.name) || plan_.execs.count(caller.name);
+    std::string callers_module = caller.name == plan_.init->builder && plan_.init->style == InitStyle::SinglePhase
+                                     ? plan_.init->module_variable
+                                 : caller.params.empty() ? "" : caller.params[0].name;
+    if (caller_has_module && !first.empty() && first == callers_module) continue;
+    refuse(c.loc, "'" + f.name + "' will read the module state from its first argument, and '" + caller.name +
+                      "' calls it with " + (first.empty() ? "something fix cannot read" : "'" + first + "'") +
+                      " there: pass the module (or split the function's body into a helper) by hand");
+  }
 }
 
 // Slots, methods and getters of a converted type find their module through the type, walking

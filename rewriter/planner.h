@@ -85,6 +85,10 @@ class Planner {
   std::map<std::string, TypeAccess> type_access_;      // functions of converted types -> how they find the type
   std::set<std::string> module_methods_;
   std::map<std::string, std::string> module_params_;  // function key -> its first parameter's name
+  // Built once (the model is large, and these are asked for every function): the module's
+  // functions by name (the first in model order), and every call of the module's files by callee.
+  std::map<std::string, const Function*> module_functions_;
+  std::map<std::string, std::vector<std::pair<const Function*, const Call*>>> module_calls_to_;
   std::string size_rule_;
 };
 

@@ -1,5 +1,8 @@
 // Each repair of rewriter/repairs/ alone: a snippet's plan, that one repair's edits applied, and
 // what they must (and must not) change.
+#include <algorithm>
+#include <random>
+
 #include <catch2/catch.hpp>
 
 #include "planned.h"
@@ -184,4 +187,56 @@ TEST_CASE("the repairs together make the port that fix prints", "[repair]") {
   take_blank_line_after_removed_runs(all, [&](const std::string&) -> const std::string& { return p.code; });
   REQUIRE(all.size() == plans[0].edits.size());
   for (size_t i = 0; i < all.size(); ++i) CHECK((all[i].begin == plans[0].edits[i].begin && all[i].text == plans[0].edits[i].text));
+}
+
+namespace {
+
+// drop_redundant_edits by its definition, in quadratic time: later copies of a change (not of
+// an insertion) go, then every edit that a removal other than itself covers (an insertion only
+// strictly inside it).
+void drop_redundant_edits_by_definition(std::vector<Edit>& edits) {
+  auto same = [](const Edit& a, const Edit& b) {
+    return a.file == b.file && a.begin == b.begin && a.end == b.end && a.text == b.text;
+  };
+  for (size_t i = 0; i < edits.size(); ++i)
+    for (size_t j = edits.size(); j-- > i + 1;)
+      if (same(edits[i], edits[j]) && edits[i].end > edits[i].begin) edits.erase(edits.begin() + static_cast<long>(j));
+  std::vector<Edit> removals;
+  for (const Edit& e : edits)
+    if (e.text.empty() && e.end > e.begin) removals.push_back(e);
+  auto inside = [&](const Edit& e) {
+    return std::any_of(removals.begin(), removals.end(), [&](const Edit& r) {
+      if (r.file != e.file || (r.begin == e.begin && r.end == e.end && e.text.empty())) return false;
+      if (e.begin == e.end) return r.begin < e.begin && e.begin < r.end;
+      return r.begin <= e.begin && e.end <= r.end;
+    });
+  };
+  edits.erase(std::remove_if(edits.begin(), edits.end(), inside), edits.end());
+}
+
+}  // namespace
+
+TEST_CASE("drop_redundant_edits keeps what its definition keeps, in order, on random edits", "[repair][edits]") {
+  // Small ranges over few bytes and two files, so copies, nesting and shared ends are frequent.
+  std::mt19937 rng(7);
+  for (int round = 0; round < 20000; ++round) {
+    std::vector<Edit> edits(rng() % 12);
+    for (Edit& e : edits) {
+      e.file = rng() % 4 == 0 ? "b.c" : "a.c";
+      e.begin = rng() % 10;
+      e.end = e.begin + (rng() % 3 == 0 ? 0 : rng() % 5);
+      e.text = std::string(rng() % 3 == 0 ? 0 : 1, rng() % 2 ? 'x' : 'y');
+    }
+    std::vector<Edit> fast = edits, reference = edits;
+    drop_redundant_edits(fast);
+    drop_redundant_edits_by_definition(reference);
+    REQUIRE(fast.size() == reference.size());
+    for (size_t i = 0; i < fast.size(); ++i) {
+      INFO("round " << round << ", edit " << i);
+      REQUIRE(fast[i].file == reference[i].file);
+      REQUIRE(fast[i].begin == reference[i].begin);
+      REQUIRE(fast[i].end == reference[i].end);
+      REQUIRE(fast[i].text == reference[i].text);
+    }
+  }
 }
