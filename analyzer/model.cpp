@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 namespace owngil {
 
@@ -150,14 +151,26 @@ void build_modules(Model& model) {
   }
 }
 
-const Function* Model::function(const std::string& name, const std::string& file) const {
+namespace {
+
+// Among functions of one name, in model order, the one a call from `file` reaches: a static one
+// of that file (any, when `file` is empty), else the last external one.
+const Function* resolve(const std::vector<const Function*>& named, const std::string& file) {
   const Function* external = nullptr;
-  for (const Function& f : functions) {
-    if (f.name != name) continue;
-    if (!f.is_static) external = &f;
-    else if (file.empty() || f.loc.file == file) return &f;
+  for (const Function* f : named) {
+    if (!f->is_static) external = f;
+    else if (file.empty() || f->loc.file == file) return f;
   }
   return external;
+}
+
+}  // namespace
+
+const Function* Model::function(const std::string& name, const std::string& file) const {
+  std::vector<const Function*> named;
+  for (const Function& f : functions)
+    if (f.name == name) named.push_back(&f);
+  return resolve(named, file);
 }
 
 const ModuleDef* Model::module_def(const std::string& name) const {
@@ -210,17 +223,24 @@ std::string Model::module_of(const std::string& file) const {
 }
 
 std::set<std::string> Model::reachable_from(const std::vector<std::string>& roots) const {
+  // Functions by name, once: a walk over every call must not scan every function for each.
+  std::unordered_map<std::string, std::vector<const Function*>> by_name;
+  for (const Function& f : functions) by_name[f.name].push_back(&f);
+  auto find = [&](const std::string& name, const std::string& file) -> const Function* {
+    auto it = by_name.find(name);
+    return it == by_name.end() ? nullptr : resolve(it->second, file);
+  };
   std::set<std::string> seen;
   std::vector<const Function*> todo;
   for (const std::string& r : roots)
-    if (const Function* f = function(r)) todo.push_back(f);
+    if (const Function* f = find(r, "")) todo.push_back(f);
   while (!todo.empty()) {
     const Function* f = todo.back();
     todo.pop_back();
     if (!seen.insert(f->name).second) continue;
     for (const Call& c : f->calls)
       if (!c.is_python_api)
-        if (const Function* g = function(c.callee, f->loc.file)) todo.push_back(g);
+        if (const Function* g = find(c.callee, f->loc.file)) todo.push_back(g);
   }
   return seen;
 }
