@@ -2,6 +2,8 @@
 a static type, helpers and a method table (about 300 lines a file). Deterministic for a given N.
 
 Usage: python3 bench/gen_tree.py OUT_DIR N
+       python3 bench/gen_tree.py OUT_DIR --lines L   one module of about L lines (gen0.c), the
+                                                     same shapes with more helper/method pairs
 """
 import pathlib
 import sys
@@ -74,10 +76,17 @@ def module(i, functions=14):
     return body + FOOTER.format(i=i, entries=entries)
 
 
+LINES_PER_FUNCTION = 21  # a helper, its method (FUNC) and its row; the rest of a module is about 40 lines
+
+
 def main():
-    out, n = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+    out = pathlib.Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
+    if sys.argv[2] == "--lines":
+        functions = max(1, (int(sys.argv[3]) - 40) // LINES_PER_FUNCTION)
+        (out / "gen0.c").write_text(module(0, functions))
+        return
+    for i in range(int(sys.argv[2])):
         (out / f"gen{i}.c").write_text(module(i))
 
 
