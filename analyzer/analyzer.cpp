@@ -574,7 +574,9 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
                "files other than sources and headers");
   std::vector<std::string> files;
   for (const Job& j : jobs) files.push_back(j.file);
-  std::string root = opt.compile_db_dir.empty() ? project_root(opt, files) : common_root(files);
+  std::string root = !opt.root.empty()               ? opt.root
+                     : opt.compile_db_dir.empty() ? project_root(opt, files)
+                                                  : common_root(files);
   result.model.root = root;
   result.model.python_include = python_include;
   result.files_total = jobs.size();

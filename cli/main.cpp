@@ -17,6 +17,7 @@
 #include "findings_filter.h"
 #include "owngil/analyzer.h"
 #include "owngil/fix.h"
+#include "paths.h"
 #include "report.h"
 
 namespace owngil {
@@ -27,7 +28,7 @@ constexpr int kExitClean = 0, kExitFindings = 1, kExitError = 2;
 // What to analyse and how: the options `check` and `fix` share.
 struct InputFlags {
   std::vector<std::string> paths, extra_args, exclude;
-  std::string compile_db, python, config;
+  std::string compile_db, python, config, root;
   unsigned jobs = 0;
   bool no_config = false;
 };
@@ -48,7 +49,10 @@ struct FixFlags {
 
 void add_input_options(CLI::App* cmd, InputFlags& in) {
   cmd->add_option("paths", in.paths, "Files or directories to analyse (default: .)");
-  cmd->add_option("-p,--compile-commands", in.compile_db, "Directory holding compile_commands.json");
+  cmd->add_option("-p,--compile-commands", in.compile_db, "compile_commands.json, or the directory holding it");
+  cmd->add_option("--root", in.root,
+                  "Project root that reported paths are relative to (default: nearest directory upwards with "
+                  "pyproject.toml or .git)");
   cmd->add_option("--python", in.python, "CPython interpreter or include directory (default: newest >= 3.12 found)");
   // Repeatable options take one value each time, so the paths after them stay positional.
   cmd->add_option("--extra-arg", in.extra_args, "Extra compiler argument, e.g. --extra-arg=-DNDEBUG (repeatable)")
@@ -120,6 +124,13 @@ bool load_project_config(InputFlags& in, Config* cfg) {
   fill(in.python, cfg->python);
   if (in.jobs == 0) in.jobs = cfg->jobs ? *cfg->jobs : std::max(1u, std::thread::hardware_concurrency());
   if (in.paths.empty() && in.compile_db.empty()) in.paths.push_back(".");
+  std::string error;
+  if (!compile_db_directory(in.compile_db, &in.compile_db, &error) ||
+      !choose_project_root(in.root, in.paths.empty() ? std::vector<std::string>{in.compile_db} : in.paths, &in.root,
+                           &error)) {
+    usage_error(error);
+    return false;
+  }
   return true;
 }
 
@@ -131,6 +142,7 @@ AnalyzerOptions analyzer_options(const InputFlags& in) {
   opt.extra_args = in.extra_args;
   opt.exclude = in.exclude;
   opt.jobs = in.jobs;
+  opt.root = in.root;
   opt.warn = [](const std::string& message) { std::cerr << "owngil: warning: " << message << '\n'; };
   return opt;
 }
