@@ -60,6 +60,9 @@ void write_json(std::ostream& out, const Report& r) {
     j["message"] = e.message;
     doc["errors"].push_back(j);
   }
+  doc["notices"] = nlohmann::json::array();
+  for (const Notice& n : r.notices)
+    doc["notices"].push_back({{"file", n.loc.file}, {"line", n.loc.line}, {"kind", n.tag}, {"message", n.message}});
   doc["suppressed"] = r.suppressed;
   doc["baselined"] = r.baselined;
   // Source files need not be UTF-8: replace what is not rather than fail.
