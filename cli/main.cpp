@@ -229,6 +229,7 @@ int run_check(CheckFlags f) {
   report.errors = analysis.errors;
   report.files_total = analysis.files_total;
   report.files_analyzed = analysis.files_analyzed;
+  report.clang_resource_dir = clang_resource_dir();
   HiddenFindings hidden;
   report.findings = selected_findings(analysis.model, selected, &hidden.ignored);
   std::vector<Finding> every_finding = report.findings;

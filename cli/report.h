@@ -43,6 +43,7 @@ struct Report {
   std::vector<Notice> notices;  // about suppression comments: unknown rules, unused ones
   std::vector<ModuleSummary> modules;
   unsigned files_total = 0, files_analyzed = 0;
+  std::string clang_resource_dir;  // Clang's builtin headers the analysis used
   unsigned suppressed = 0, baselined = 0;
 };
 

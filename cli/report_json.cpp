@@ -18,6 +18,7 @@ void write_json(std::ostream& out, const Report& r) {
   doc["tool"] = {{"name", "owngil"}, {"version", OWNGIL_VERSION}};
   doc["root"] = r.model ? r.model->root : "";
   doc["python_include"] = r.model ? r.model->python_include : "";
+  doc["clang_resource_dir"] = r.clang_resource_dir;
   doc["files"] = {{"total", r.files_total}, {"analyzed", r.files_analyzed}};
   doc["findings"] = nlohmann::json::array();
   for (const Finding& f : r.findings) {
