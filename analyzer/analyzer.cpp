@@ -35,9 +35,26 @@ namespace fs = std::filesystem;
 
 namespace owngil {
 
+namespace {
+// An installed owngil carries Clang's builtin headers (stddef.h, ...) beside it, so that it runs
+// where only Clang's libraries are installed and keeps working when its prefix moves; "" when this
+// executable has none there (a build tree).
+std::string bundled_resource_dir() {
+#ifdef OWNGIL_BUNDLED_CLANG_RESOURCE_DIR
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  fs::path dir = exe.parent_path() / OWNGIL_BUNDLED_CLANG_RESOURCE_DIR;
+  if (fs::exists(dir / "include" / "stddef.h", ec)) return fs::weakly_canonical(dir, ec).string();
+#endif
+  return "";
+}
+}  // namespace
+
 std::string clang_resource_dir() {
   if (const char* env = std::getenv("OWNGIL_CLANG_RESOURCE_DIR")) return env;
-  return OWNGIL_CLANG_RESOURCE_DIR;
+  static const std::string bundled = bundled_resource_dir();
+  return bundled.empty() ? OWNGIL_CLANG_RESOURCE_DIR : bundled;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -611,7 +628,9 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
                "files other than sources and headers");
   std::vector<std::string> files;
   for (const Job& j : jobs) files.push_back(j.file);
-  std::string root = opt.compile_db_dir.empty() ? project_root(opt, files) : common_root(files);
+  std::string root = !opt.root.empty()               ? opt.root
+                     : opt.compile_db_dir.empty() ? project_root(opt, files)
+                                                  : common_root(files);
   result.model.root = root;
   result.model.python_include = python_include;
   result.files_total = jobs.size();

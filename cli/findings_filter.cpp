@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "suggest.h"
+
 namespace owngil {
 
 namespace {
@@ -47,6 +49,46 @@ unsigned apply_suppressions(const Model& model, std::vector<Finding>& findings, 
     return std::any_of(model.suppressions.begin(), model.suppressions.end(),
                        [&](const Suppression& s) { return covers(s, f); });
   });
+}
+
+namespace {
+
+std::string comment_text(const Suppression& s) {
+  std::string ids;
+  for (const std::string& id : s.rules) ids += (ids.empty() ? "" : ",") + id;
+  return "owngil: ignore" + (ids.empty() ? std::string() : "[" + ids + "]");
+}
+
+// Why `id` in a suppression matches no rule ("" when it is a rule's id).
+std::string unknown_rule_reason(const std::string& id) {
+  const Rule* by_name = find_rule(id);
+  if (by_name && id == by_name->info.id) return "";
+  if (by_name) return "'" + id + "' is a rule's name; suppressions take its id: " + by_name->info.id;
+  std::vector<std::string> ids;
+  for (const Rule& r : all_rules()) ids.push_back(r.info.id);
+  return "unknown rule '" + id + "'" + did_you_mean(id, ids);
+}
+
+}  // namespace
+
+std::vector<Notice> check_suppressions(const Model& model, const std::vector<Finding>& findings) {
+  std::vector<Notice> out;
+  for (const Suppression& s : model.suppressions) {
+    SourceLoc at{s.file, s.line, 0};
+    bool named_unknown = false;
+    for (const std::string& id : s.rules)
+      if (std::string why = unknown_rule_reason(id); !why.empty()) {
+        out.push_back({at, "unknown-rule", "suppression '" + comment_text(s) + "': " + why});
+        named_unknown = true;
+      }
+    if (named_unknown) continue;  // its own message says why it covers nothing
+    bool used = std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return covers(s, f); });
+    if (!used)
+      out.push_back({at, "unused-suppression",
+                     "unused suppression '" + comment_text(s) + "': no finding " +
+                         (s.own_line ? "on this line or the next" : "on this line") + "; remove it"});
+  }
+  return out;
 }
 
 bool write_baseline(const std::string& path, const std::vector<Finding>& findings, std::string* error) {

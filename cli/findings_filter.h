@@ -14,6 +14,19 @@ namespace owngil {
 // what it hid).
 unsigned apply_suppressions(const Model& model, std::vector<Finding>& findings, std::vector<Finding>* dropped = nullptr);
 
+// Something about the project's own annotations worth telling, not a finding: a suppression naming
+// no rule, or covering nothing.
+struct Notice {
+  SourceLoc loc;        // column 0: the whole comment
+  std::string tag;      // unknown-rule / unused-suppression
+  std::string message;
+};
+
+// Suppression comments that name a rule the catalog does not know (with the nearest id), and those
+// that cover none of `findings` (every finding the rules produced, shown or not), as ruff's RUF100
+// does: a suppression outliving its finding would silently hide the next one on that line.
+std::vector<Notice> check_suppressions(const Model& model, const std::vector<Finding>& findings);
+
 // Baseline file: JSON {"version": 1, "findings": [{"rule", "file", "symbol", "message"}]}. A finding
 // matches an entry with the same rule, file and symbol (each entry absorbs one finding), so line moves
 // do not resurrect old findings but a second new global does show.

@@ -4,6 +4,7 @@
 //   owngil rules [ID]          list the rule catalog, or print one rule's documentation
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -17,6 +18,8 @@
 #include "findings_filter.h"
 #include "owngil/analyzer.h"
 #include "owngil/fix.h"
+#include "paths.h"
+#include "suggest.h"
 #include "report.h"
 
 namespace owngil {
@@ -27,7 +30,7 @@ constexpr int kExitClean = 0, kExitFindings = 1, kExitError = 2;
 // What to analyse and how: the options `check` and `fix` share.
 struct InputFlags {
   std::vector<std::string> paths, extra_args, exclude;
-  std::string compile_db, python, config;
+  std::string compile_db, python, config, root;
   unsigned jobs = 0;
   bool no_config = false;
 };
@@ -48,7 +51,10 @@ struct FixFlags {
 
 void add_input_options(CLI::App* cmd, InputFlags& in) {
   cmd->add_option("paths", in.paths, "Files or directories to analyse (default: .)");
-  cmd->add_option("-p,--compile-commands", in.compile_db, "Directory holding compile_commands.json");
+  cmd->add_option("-p,--compile-commands", in.compile_db, "compile_commands.json, or the directory holding it");
+  cmd->add_option("--root", in.root,
+                  "Project root that reported paths are relative to (default: nearest directory upwards with "
+                  "pyproject.toml or .git)");
   cmd->add_option("--python", in.python, "CPython interpreter or include directory (default: newest >= 3.12 found)");
   // Repeatable options take one value each time, so the paths after them stay positional.
   cmd->add_option("--extra-arg", in.extra_args, "Extra compiler argument, e.g. --extra-arg=-DNDEBUG (repeatable)")
@@ -94,6 +100,11 @@ bool resolve_rules(const std::vector<std::string>& keys, std::set<std::string>* 
   return true;
 }
 
+std::string unknown_rule(const std::string& key) {
+  std::string hint = did_you_mean(key, rule_words());
+  return "unknown rule '" + key + "'" + (hint.empty() ? " (see 'owngil rules')" : hint);
+}
+
 // Flags win over pyproject.toml, which wins over the defaults.
 template <typename T>
 void fill(T& flag, const std::optional<T>& from_config) {
@@ -120,6 +131,13 @@ bool load_project_config(InputFlags& in, Config* cfg) {
   fill(in.python, cfg->python);
   if (in.jobs == 0) in.jobs = cfg->jobs ? *cfg->jobs : std::max(1u, std::thread::hardware_concurrency());
   if (in.paths.empty() && in.compile_db.empty()) in.paths.push_back(".");
+  std::string error;
+  if (!compile_db_directory(in.compile_db, &in.compile_db, &error) ||
+      !choose_project_root(in.root, in.paths.empty() ? std::vector<std::string>{in.compile_db} : in.paths, &in.root,
+                           &error)) {
+    usage_error(error);
+    return false;
+  }
   return true;
 }
 
@@ -131,6 +149,7 @@ AnalyzerOptions analyzer_options(const InputFlags& in) {
   opt.extra_args = in.extra_args;
   opt.exclude = in.exclude;
   opt.jobs = in.jobs;
+  opt.root = in.root;
   opt.warn = [](const std::string& message) { std::cerr << "owngil: warning: " << message << '\n'; };
   return opt;
 }
@@ -183,22 +202,23 @@ int run_check(CheckFlags f) {
   if (f.format.empty()) f.format = "text";
   if (f.fail_on.empty()) f.fail_on = "warning";
 
-  if (f.format != "text" && f.format != "json" && f.format != "sarif")
-    return usage_error("--format must be text, json or sarif, not '" + f.format + "'");
+  const std::vector<std::string> formats = {"text", "concise", "json", "sarif", "github"};
+  if (std::find(formats.begin(), formats.end(), f.format) == formats.end())
+    return usage_error("--format must be text, concise, json, sarif or github, not '" + f.format + "'" +
+                       did_you_mean(f.format, formats));
   Severity fail_level = Severity::Warning;
   bool never_fail = f.fail_on == "never";
   if (!never_fail && !parse_severity(f.fail_on, &fail_level))
     return usage_error("--fail-on must be error, warning, note or never, not '" + f.fail_on + "'");
 
-  std::set<std::string> selected, ignored;
+  std::set<std::string> selected, ignored, fix_rules;  // fix_rules: what fix would repair (the project's configuration, not these flags)
   std::string bad;
+  if (!configured_rules(cfg, &fix_rules, &bad)) return usage_error(cfg.source + ": [tool.owngil]: " + unknown_rule(bad));
   if (!resolve_rules(split_ids(f.select), &selected, &bad) || !resolve_rules(split_ids(f.ignore), &ignored, &bad))
-    return usage_error("unknown rule '" + bad + "' (see 'owngil rules')");
+    return usage_error(unknown_rule(bad));
   if (selected.empty())
     for (const Rule& r : all_rules()) selected.insert(r.info.id);
   for (const std::string& id : ignored) selected.erase(id);
-  std::set<std::string> fix_rules;  // what fix would repair: the project's configuration, not these flags
-  if (!configured_rules(cfg, &fix_rules, &bad)) return usage_error(cfg.source + ": unknown rule '" + bad + "'");
 
   AnalyzerOptions opt = analyzer_options(f.in);
   opt.parse_only = f.parse_only;
@@ -209,8 +229,12 @@ int run_check(CheckFlags f) {
   report.errors = analysis.errors;
   report.files_total = analysis.files_total;
   report.files_analyzed = analysis.files_analyzed;
+  report.clang_resource_dir = clang_resource_dir();
   HiddenFindings hidden;
   report.findings = selected_findings(analysis.model, selected, &hidden.ignored);
+  std::vector<Finding> every_finding = report.findings;
+  every_finding.insert(every_finding.end(), hidden.ignored.begin(), hidden.ignored.end());
+  report.notices = check_suppressions(analysis.model, every_finding);
   report.suppressed = apply_suppressions(analysis.model, report.findings, &hidden.suppressed);
   std::string error;
   if (!f.baseline.empty() && f.write_baseline.empty() &&
@@ -235,8 +259,11 @@ int run_check(CheckFlags f) {
   bool color = f.color == "always" || (f.color == "auto" && f.output.empty() && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
   if (f.format == "json") write_json(out, report);
   else if (f.format == "sarif") write_sarif(out, report);
+  else if (f.format == "github") write_github(out, report);
+  else if (f.format == "concise") write_concise(out, report);
   else write_text(out, std::cerr, report, color && !f.quiet);
-  if (f.format != "text")
+  if (f.format == "text" || f.format == "concise") write_notices(std::cerr, report);
+  if (f.format != "text" && f.format != "github")
     for (const InputError& e : report.errors)
       std::cerr << (e.loc.file.empty() ? "owngil" : e.loc.file)
                 << (e.loc.line ? ":" + std::to_string(e.loc.line) + ":" + std::to_string(e.loc.column) : "")
@@ -282,9 +309,9 @@ int run_fix(FixFlags f) {
   if (!load_project_config(f.in, &cfg)) return kExitError;
   FixOptions options;
   std::string bad;
-  if (!resolve_rules(split_ids(f.rules), &options.rules, &bad)) return usage_error("unknown rule '" + bad + "'");
+  if (!resolve_rules(split_ids(f.rules), &options.rules, &bad)) return usage_error(unknown_rule(bad));
   std::set<std::string> configured;
-  if (!configured_rules(cfg, &configured, &bad)) return usage_error(cfg.source + ": unknown rule '" + bad + "'");
+  if (!configured_rules(cfg, &configured, &bad)) return usage_error(cfg.source + ": [tool.owngil]: " + unknown_rule(bad));
   bool from_config = f.method_state.empty() && cfg.method_state;
   if (f.method_state.empty()) f.method_state = cfg.method_state.value_or("fastest");
   if (f.method_state == "defining-class") options.method_state = MethodState::DefiningClass;
@@ -348,9 +375,35 @@ int run_rules_command(const std::string& id) {
     return kExitClean;
   }
   const Rule* r = find_rule(id);
-  if (!r) return usage_error("unknown rule '" + id + "' (see 'owngil rules')");
+  if (!r) return usage_error(unknown_rule(id));
   std::cout << rule_doc(r->info.id);
   return kExitClean;
+}
+
+// What CLI11 says of a mistyped subcommand or option ("not expected") with the nearest right one.
+// Empty when every word is known (the error is then another one).
+std::string mistyped_word(CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> commands;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) commands.push_back(sub->get_name());
+  CLI::App* scope = &app;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--") break;
+    if (arg.rfind("--", 0) == 0) {
+      std::string name = arg.substr(0, arg.find('='));
+      std::vector<std::string> known = {"--help"};
+      for (const CLI::Option* o : scope->get_options())
+        for (const std::string& l : o->get_lnames()) known.push_back("--" + l);
+      if (std::find(known.begin(), known.end(), name) == known.end())
+        return "unknown option '" + name + "'" + (scope == &app ? "" : " for '" + scope->get_name() + "'") +
+               did_you_mean(name, known);
+    } else if (scope == &app && arg.rfind("-", 0) != 0) {
+      if (std::find(commands.begin(), commands.end(), arg) == commands.end())
+        return "unknown command '" + arg + "'" + did_you_mean(arg, commands);
+      scope = app.get_subcommand(arg);
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -367,7 +420,7 @@ int main(int argc, char** argv) {
   add_input_options(check, f.in);
   check->add_option("--select", f.select, "Rules to run: ids, names or id prefixes, comma-separated (default: all)")->allow_extra_args(false);
   check->add_option("--ignore", f.ignore, "Rules not to run")->allow_extra_args(false);
-  check->add_option("--format", f.format, "Output format: text, json or sarif");
+  check->add_option("--format", f.format, "Output format: text, concise (one line per finding), json, sarif or github (Actions annotations)");
   check->add_option("-o,--output", f.output, "Write the report to a file instead of stdout");
   check->add_option("--fail-on", f.fail_on, "Exit 1 on findings at or above: error, warning (default), note, never");
   check->add_option("--baseline", f.baseline, "Ignore findings recorded in this baseline file");
@@ -399,6 +452,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (std::string word = mistyped_word(app, argc, argv); !word.empty() && e.get_exit_code() != 0)
+      return usage_error(word);
     int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "findings_filter.h"
 #include "owngil/analyzer.h"
 #include "owngil/rule.h"
 
@@ -39,8 +40,10 @@ struct Report {
   const Model* model = nullptr;
   std::vector<Finding> findings;  // after suppressions and baseline
   std::vector<InputError> errors;
+  std::vector<Notice> notices;  // about suppression comments: unknown rules, unused ones
   std::vector<ModuleSummary> modules;
   unsigned files_total = 0, files_analyzed = 0;
+  std::string clang_resource_dir;  // Clang's builtin headers the analysis used
   unsigned suppressed = 0, baselined = 0;
 };
 
@@ -53,6 +56,10 @@ std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Findi
 void write_text(std::ostream& out, std::ostream& err, const Report& report, bool color);
 void write_json(std::ostream& out, const Report& report);
 void write_sarif(std::ostream& out, const Report& report);
+void write_github(std::ostream& out, const Report& report);   // GitHub Actions annotations
+void write_concise(std::ostream& out, const Report& report);  // one line per finding
+// `file:line: warning: message [tag]` per notice (text and concise put them on stderr).
+void write_notices(std::ostream& err, const Report& report);
 
 // A stable fingerprint of a finding (rule, file, symbol): survives edits that move lines.
 std::string fingerprint(const Finding& f);

@@ -18,6 +18,7 @@ void write_json(std::ostream& out, const Report& r) {
   doc["tool"] = {{"name", "owngil"}, {"version", OWNGIL_VERSION}};
   doc["root"] = r.model ? r.model->root : "";
   doc["python_include"] = r.model ? r.model->python_include : "";
+  doc["clang_resource_dir"] = r.clang_resource_dir;
   doc["files"] = {{"total", r.files_total}, {"analyzed", r.files_analyzed}};
   doc["findings"] = nlohmann::json::array();
   for (const Finding& f : r.findings) {
@@ -60,6 +61,9 @@ void write_json(std::ostream& out, const Report& r) {
     j["message"] = e.message;
     doc["errors"].push_back(j);
   }
+  doc["notices"] = nlohmann::json::array();
+  for (const Notice& n : r.notices)
+    doc["notices"].push_back({{"file", n.loc.file}, {"line", n.loc.line}, {"kind", n.tag}, {"message", n.message}});
   doc["suppressed"] = r.suppressed;
   doc["baselined"] = r.baselined;
   // Source files need not be UTF-8: replace what is not rather than fail.

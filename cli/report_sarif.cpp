@@ -86,6 +86,11 @@ void write_sarif(std::ostream& out, const Report& r) {
     notifications.push_back({{"level", "error"},
                              {"message", {{"text", e.message}}},
                              {"locations", {{{"physicalLocation", physical(e.loc)}}}}});
+  for (const Notice& n : r.notices)
+    notifications.push_back({{"level", "warning"},
+                             {"descriptor", {{"id", n.tag}}},
+                             {"message", {{"text", n.message}}},
+                             {"locations", {{{"physicalLocation", physical(n.loc)}}}}});
   std::string root = r.model ? r.model->root : "";
   nlohmann::json run = {
       {"tool",

@@ -226,6 +226,11 @@ void print_diagnostic(std::ostream& out, SourceLines& src, const SourceLoc& loc,
 
 }  // namespace
 
+void write_notices(std::ostream& err, const Report& r) {
+  for (const Notice& n : r.notices)
+    err << n.loc.file << ':' << n.loc.line << ": warning: " << n.message << " [" << n.tag << "]\n";
+}
+
 void write_text(std::ostream& out, std::ostream& err, const Report& r, bool color) {
   Style st{color};
   SourceLines src(r.model ? r.model->root : "");

@@ -39,6 +39,12 @@ def fix_args(case):
     return extra.read_text().split() if extra.exists() else []
 
 
+def case_root(case):
+    """Each case is a project of its own: its paths (and its diff) are relative to it, not to the
+    repository holding the corpus."""
+    return ["--root", str(case)]
+
+
 def python_facts(exe):
     code = "import sysconfig; print(sysconfig.get_paths()['include']); print(sysconfig.get_config_var('EXT_SUFFIX'))"
     include, suffix = sh([exe, "-c", code]).stdout.split()
@@ -48,7 +54,7 @@ def python_facts(exe):
 def build_modules(owngil, case, exe, out, report=None):
     include, suffix = python_facts(exe)
     if report is None:
-        report = json.loads(sh([owngil, "check", "--no-config", "--format", "json", "--fail-on", "never",
+        report = json.loads(sh([owngil, "check", "--no-config", *case_root(case), "--format", "json", "--fail-on", "never",
                                 "--python", exe, str(case)]).stdout)
     problems = []
     for m in report["modules"]:
@@ -65,7 +71,7 @@ def build_modules(owngil, case, exe, out, report=None):
 def check_old_pythons(owngil, case_src, ported, old_pythons, tmp):
     """Compile-only on older Pythons, where the original compiled."""
     problems = []
-    report = json.loads(sh([owngil, "check", "--no-config", "--format", "json", "--fail-on", "never",
+    report = json.loads(sh([owngil, "check", "--no-config", *case_root(case_src), "--format", "json", "--fail-on", "never",
                             str(case_src)]).stdout)
     for exe in old_pythons:
         before = pathlib.Path(tmp) / ("old-orig-" + pathlib.Path(exe).name)
@@ -117,7 +123,7 @@ def check_port(owngil, case_src, pythons, diff, old_pythons=()):
         if r.returncode:
             return [f"git apply failed: {r.stderr}"]
         problems += check_old_pythons(owngil, case_src, case, old_pythons, tmp)
-        again = sh([owngil, "fix", "--no-config", *fix_args(case), str(case)])
+        again = sh([owngil, "fix", "--no-config", *case_root(case), *fix_args(case), str(case)])
         if again.stdout:
             problems.append("a second fix is not empty:\n" + again.stdout)
         for exe in pythons:
@@ -156,7 +162,7 @@ def main():
     for case in sorted(p for p in pathlib.Path(args.corpus).iterdir() if p.is_dir()):
         if args.case and case.name not in args.case:
             continue
-        r = sh([args.owngil, "fix", "--no-config", *fix_args(case), str(case)])
+        r = sh([args.owngil, "fix", "--no-config", *case_root(case), *fix_args(case), str(case)])
         summary = r.stderr
         if args.update:
             (case / "expected-fix.txt").write_text(summary)

@@ -12,7 +12,9 @@ import sys
 
 
 def actual_by_case(owngil, corpus, python):
-    cmd = [owngil, "check", str(corpus), "--format", "json", "--no-config", "--fail-on", "never", "-j", "2"]
+    # The corpus is the root: paths read `case/file`, wherever the repository around it is.
+    cmd = [owngil, "check", str(corpus), "--root", str(corpus), "--format", "json", "--no-config", "--fail-on",
+           "never", "-j", "2"]
     if python:
         cmd += ["--python", python]
     proc = subprocess.run(cmd, capture_output=True, text=True)

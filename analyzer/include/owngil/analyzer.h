@@ -17,6 +17,9 @@ struct AnalyzerOptions {
   std::string python;                   // interpreter or include dir; empty: newest >= 3.12 found
   std::vector<std::string> extra_args;  // appended to every compile command
   std::vector<std::string> exclude;     // glob patterns (relative to the root) to skip
+  // The project root every location is relative to (absolute, canonical); empty: the deepest
+  // directory holding the inputs. The tree's include path (-I) still comes from the inputs.
+  std::string root;
   unsigned jobs = 1;
   bool parse_only = false;  // benchmarks: run Clang's bare SyntaxOnlyAction, collect nothing
   // Told once per compile flag dropped from the database's commands or extra_args (see

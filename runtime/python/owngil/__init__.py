@@ -22,6 +22,7 @@ import sys
 import threading
 
 from . import _owngil
+from ._version import __version__
 from ._worker import dump as _dump, load as _load
 
 __all__ = ["Pool", "Queue", "Buffer", "RemoteTraceback", "WorkerStartError"]
