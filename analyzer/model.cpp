@@ -93,15 +93,21 @@ namespace {
 void attribute_method_tables(Model& model) {
   constexpr int kTpMethods = 64;  // typeslots.h
   for (MethodTable& t : model.method_tables) {
+    auto names_this = [&](const std::string& name, const SourceLoc& from) {
+      return model.method_table(name, from.file) == &t;
+    };
+    auto own = [&](MethodOwner owner, const std::string& name, const SourceLoc& loc) {
+      t.owner = owner, t.owner_name = name, t.owner_loc = loc;
+    };
     for (const ModuleDef& d : model.module_defs)
-      if (d.methods == t.name) t.owner = MethodOwner::Module, t.owner_name = d.name;
+      if (names_this(d.methods, d.loc)) own(MethodOwner::Module, d.name, d.loc);
     for (const StaticType& st : model.static_types)
       for (const TypeField& f : st.fields)
-        if (f.field == "tp_methods" && f.value == t.name) t.owner = MethodOwner::Type, t.owner_name = st.name;
+        if (f.field == "tp_methods" && names_this(f.value, st.loc)) own(MethodOwner::Type, st.name, st.loc);
     for (const TypeSpec& spec : model.type_specs)
-      if (const SlotTable* slots = model.type_slots(spec.slots))
+      if (const SlotTable* slots = model.type_slots(spec.slots, spec.loc.file))
         for (const SlotEntry& e : slots->entries)
-          if (e.id == kTpMethods && e.value == t.name) t.owner = MethodOwner::Type, t.owner_name = spec.name;
+          if (e.id == kTpMethods && names_this(e.value, slots->loc)) own(MethodOwner::Type, spec.name, spec.loc);
   }
 }
 
@@ -150,35 +156,48 @@ void build_modules(Model& model) {
   }
 }
 
+// A static function is seen only by its own translation unit; an external one by every file.
 const Function* Model::function(const std::string& name, const std::string& file) const {
-  const Function* external = nullptr;
+  const Function *external = nullptr, *in_unit = nullptr;
   for (const Function& f : functions) {
     if (f.name != name) continue;
     if (!f.is_static) external = &f;
     else if (file.empty() || f.loc.file == file) return &f;
+    else if (!in_unit && same_unit(f.loc.file, file)) in_unit = &f;
   }
-  return external;
+  return in_unit ? in_unit : external;
 }
 
-const ModuleDef* Model::module_def(const std::string& name) const {
-  for (const ModuleDef& d : module_defs)
-    if (d.name == name) return &d;
-  return nullptr;
+bool Model::same_unit(const std::string& a, const std::string& b) const {
+  if (a == b) return true;
+  return std::any_of(units.begin(), units.end(),
+                     [&](const TranslationUnit& tu) { return tu.user_files.count(a) && tu.user_files.count(b); });
 }
 
 namespace {
-const SlotTable* find_table(const std::vector<SlotTable>& tables, const std::string& name) {
-  for (const SlotTable& t : tables)
-    if (t.name == name) return &t;
-  return nullptr;
+// The definition named `name` that a reference in `from` means: the one in that file, else one in
+// its translation unit, else (external linkage, or no file given) the first.
+template <typename T>
+const T* resolve(const Model& model, const std::vector<T>& items, const std::string& name, const std::string& from) {
+  const T *first = nullptr, *in_unit = nullptr;
+  for (const T& item : items) {
+    if (item.name != name) continue;
+    if (!from.empty() && item.loc.file == from) return &item;
+    if (!in_unit && !from.empty() && model.same_unit(item.loc.file, from)) in_unit = &item;
+    if (!first) first = &item;
+  }
+  return in_unit ? in_unit : first;
 }
 }  // namespace
 
-const SlotTable* Model::module_slots(const std::string& name) const {
-  return find_table(module_slot_tables, name);
+const ModuleDef* Model::module_def(const std::string& name, const std::string& from) const {
+  return resolve(*this, module_defs, name, from);
 }
-const SlotTable* Model::type_slots(const std::string& name) const {
-  return find_table(type_slot_tables, name);
+const SlotTable* Model::module_slots(const std::string& name, const std::string& from) const {
+  return resolve(*this, module_slot_tables, name, from);
+}
+const SlotTable* Model::type_slots(const std::string& name, const std::string& from) const {
+  return resolve(*this, type_slot_tables, name, from);
 }
 
 const MemberTable* Model::member_table(const std::string& name, const std::string& file) const {
@@ -187,16 +206,18 @@ const MemberTable* Model::member_table(const std::string& name, const std::strin
   return nullptr;
 }
 
-const MethodTable* Model::method_table(const std::string& name) const {
-  for (const MethodTable& t : method_tables)
-    if (t.name == name) return &t;
-  return nullptr;
+const MethodTable* Model::method_table(const std::string& name, const std::string& from) const {
+  return resolve(*this, method_tables, name, from);
 }
 
 const InitFunction* Model::init_for(const Module& m) const {
   for (const InitFunction& i : inits)
     if (i.name == m.init) return &i;
   return nullptr;
+}
+
+const ModuleDef* Model::def_of(const InitFunction& init) const {
+  return module_def(init.def, init.create_call.valid() ? init.create_call.file : init.loc.file);
 }
 
 std::string Model::module_of(const std::string& file) const {
@@ -210,14 +231,16 @@ std::string Model::module_of(const std::string& file) const {
 }
 
 std::set<std::string> Model::reachable_from(const std::vector<std::string>& roots) const {
-  std::set<std::string> seen;
+  std::set<std::string> seen, visited;  // names; functions (a static name is one per file)
   std::vector<const Function*> todo;
   for (const std::string& r : roots)
-    if (const Function* f = function(r)) todo.push_back(f);
+    for (const Function& f : functions)
+      if (f.name == r) todo.push_back(&f);
   while (!todo.empty()) {
     const Function* f = todo.back();
     todo.pop_back();
-    if (!seen.insert(f->name).second) continue;
+    if (!visited.insert(f->key()).second) continue;
+    seen.insert(f->name);
     for (const Call& c : f->calls)
       if (!c.is_python_api)
         if (const Function* g = function(c.callee, f->loc.file)) todo.push_back(g);

@@ -69,7 +69,7 @@ PortPlan Planner::run(const std::vector<Finding>& findings, const std::set<std::
   refuse_what_did_not_compile();
   if (!plan_.refusals.empty()) return plan_;
   plan_.init = model_.init_for(module_);
-  plan_.def = plan_.init ? model_.module_def(plan_.init->def) : nullptr;
+  plan_.def = plan_.init ? model_.def_of(*plan_.init) : nullptr;
   if (!plan_.init || !plan_.def) return plan_;
   for (const Finding* f : mine) {
     plan_.found.insert(f->rule);
@@ -194,7 +194,7 @@ void Planner::plan_init() {
 // OG002 on a multi-phase module: the slot table gains (or corrects) the slot, and Py_mod_gil.
 void Planner::plan_interpreter_slots() {
   const ModuleDef& def = *plan_.def;
-  const SlotTable* table = model_.module_slots(def.slots);
+  const SlotTable* table = model_.module_slots(def.slots, def.loc.file);
   if (!table && !def.slots.empty()) return refuse(def.loc, "cannot find the slot table '" + def.slots + "' of '" + def.name + "'");
   if (!table) {  // a multi-phase module without m_slots: it gets a table of its own
     if (!def.decl.valid()) return refuse(def.loc, "the PyModuleDef '" + def.name + "' is written by a macro");
@@ -271,7 +271,7 @@ void Planner::check_def_fields() {
 // What the exec function made of PyInit calls its module: `module`, unless PyInit has a local
 // of that name (often the module it creates), which would shadow it.
 std::string Planner::exec_parameter_name() const {
-  const Function* f = model_.function(plan_.init->builder);
+  const Function* f = model_.function(plan_.init->builder, plan_.init->loc.file);
   std::string name = "module";
   for (int i = 2; f && f->locals.count(name); ++i) name = "module_" + std::to_string(i);
   return name;
@@ -281,7 +281,7 @@ std::string Planner::exec_parameter_name() const {
 std::set<std::string> Planner::exec_functions() const {
   std::set<std::string> execs;
   if (plan_.init->style == InitStyle::SinglePhase) execs.insert(plan_.init->builder);
-  if (const SlotTable* slots = model_.module_slots(plan_.def->slots))
+  if (const SlotTable* slots = model_.module_slots(plan_.def->slots, plan_.def->loc.file))
     for (const SlotEntry& e : slots->entries)
       if (e.id == kModExecSlot) execs.insert(e.value);
   return execs;
@@ -290,7 +290,7 @@ std::set<std::string> Planner::exec_functions() const {
 std::set<std::string> Planner::module_level_functions() const {
   std::set<std::string> out;
   for (const MethodTable& t : model_.method_tables)
-    if (t.owner == MethodOwner::Module && t.owner_name == plan_.def->name)
+    if (t.owner == MethodOwner::Module && t.owner_loc == plan_.def->loc)
       for (const MethodEntry& e : t.entries) out.insert(e.function);
   return out;
 }

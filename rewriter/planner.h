@@ -45,6 +45,8 @@ class Planner {
   bool inside_converted_type(const GlobalUse& u) const;
   std::set<std::string> functions_needing_state(const std::set<std::string>& direct);
   bool is_entry(const std::string& f) const;
+  void refuse_functions_sharing_a_name(const std::set<std::string>& needs);
+  std::map<const Global*, std::string> member_names(const std::vector<const Global*>& globals);
   void choose_state_variable(const std::set<std::string>& needs);
   void plan_access(const std::string& name, const std::set<std::string>& needs, std::set<std::string>* files);
   void plan_fetch_from_type(FunctionPlan& fp);

@@ -241,6 +241,7 @@ struct MethodTable {  // a PyMethodDef[]
   std::vector<MethodEntry> entries;
   MethodOwner owner = MethodOwner::Unknown;  // filled by build_modules from who refers to it
   std::string owner_name;                    // the PyModuleDef, static type or PyType_Spec
+  SourceLoc owner_loc;                       // ... and where it is (names are not unique: `static`)
 };
 
 struct ModuleDef {
@@ -389,14 +390,22 @@ struct Model {
   std::vector<InactiveRegion> inactive_regions;
   std::vector<Module> modules;
 
-  // Look-ups used by rules and the rewriter.
+  // Look-ups used by rules and the rewriter. A name resolves as the compiler resolves it where it
+  // is written (`from`, the file of the reference): to the definition in that file's own
+  // translation unit when there is one, since a `static` name is a different object in every file
+  // (python-lz4 has four `static struct PyModuleDef moduledef`); else to the one elsewhere
+  // (external linkage). Without `from`, the first of that name.
   const Function* function(const std::string& name, const std::string& file = {}) const;
-  const ModuleDef* module_def(const std::string& name) const;
-  const SlotTable* module_slots(const std::string& name) const;
-  const SlotTable* type_slots(const std::string& name) const;
-  const MethodTable* method_table(const std::string& name) const;
+  const ModuleDef* module_def(const std::string& name, const std::string& from = {}) const;
+  const SlotTable* module_slots(const std::string& name, const std::string& from = {}) const;
+  const SlotTable* type_slots(const std::string& name, const std::string& from = {}) const;
+  const MethodTable* method_table(const std::string& name, const std::string& from = {}) const;
+  // Whether two files are compiled together (one is, or includes, the other in some unit).
+  bool same_unit(const std::string& a, const std::string& b) const;
   const MemberTable* member_table(const std::string& name, const std::string& file) const;
   const InitFunction* init_for(const Module& m) const;
+  // The PyModuleDef an init function creates its module from, resolved where the creation is written.
+  const ModuleDef* def_of(const InitFunction& init) const;
   // The module a file belongs to ("" when none or ambiguous).
   std::string module_of(const std::string& file) const;
   // Functions reachable from `roots` through direct calls within the tree.
