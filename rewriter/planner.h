@@ -68,6 +68,8 @@ class Planner {
   const StaticType* static_type_of(const Global& g) const;
   void find_readying_helpers(const std::vector<const Global*>& globals);
   bool prepare_heap_type(const Global& g, const std::vector<const Global*>& globals);
+  const SourceLoc* module_subclass_evidence(const Global& g, const StaticType& t);
+  std::string module_subclass_advice(const Global& g) const;
   bool fold_run_time_fields(const Global& g, StaticType* type, std::set<const GlobalUse*>* folded);
   const Global* global_named(const std::string& name) const;
   void plan_defining_class(FunctionPlan& fp);
