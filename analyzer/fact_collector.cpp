@@ -928,7 +928,8 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     else if (rec == "PyType_Slot") facts_.type_slot_tables.push_back(slot_table(vd, list));
     else if (rec == "PyType_Spec") record_type_spec(vd, list);
     else if (rec == "PyMethodDef" && vd->getType()->isArrayType()) record_method_table(vd, list);
-    else if (rec == "PyMemberDef" && vd->getType()->isArrayType()) record_member_table(vd, list);
+    else if (rec == "PyMemberDef" && vd->getType()->isArrayType()) facts_.member_tables.push_back(named_rows(vd, list));
+    else if (rec == "PyGetSetDef" && vd->getType()->isArrayType()) facts_.getset_tables.push_back(named_rows(vd, list));
     else if (rec == "_typeobject" && !vd->getType()->isArrayType()) record_static_type(vd, list);
     else if (is_sub_table(rec) && !vd->getType()->isArrayType()) record_sub_table(vd, list, rec);
   }
@@ -1068,16 +1069,21 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     facts_.method_tables.push_back(std::move(t));
   }
 
-  void record_member_table(const VarDecl* vd, const InitListExpr* list) {
+  // A PyMemberDef[] or PyGetSetDef[] (both start with `const char *name`): the names it defines.
+  MemberTable named_rows(const VarDecl* vd, const InitListExpr* list) {
     MemberTable t;
     t.name = vd->getNameAsString();
     t.loc = where_.loc(vd->getLocation());
     each_row(list, [&](const InitListExpr* row) {
       std::string name = string_literal(field_init(row, "name"));
-      if (!name.empty()) t.members.push_back(name);
-      else if (!t.sentinel.valid() && written_in_file(row)) t.sentinel = where_.range(row->getSourceRange());
+      if (!name.empty()) {
+        t.members.push_back(name);
+        t.member_locs.push_back(where_.loc(row->getBeginLoc()));
+      } else if (!t.sentinel.valid() && written_in_file(row)) {
+        t.sentinel = where_.range(row->getSourceRange());
+      }
     });
-    facts_.member_tables.push_back(std::move(t));
+    return t;
   }
 
   void record_type_spec(const VarDecl* vd, const InitListExpr* list) {

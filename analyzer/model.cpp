@@ -76,6 +76,7 @@ void merge_into(Model& model, Model&& unit) {
   append_unique(model.static_types, std::move(unit.static_types), by_loc_name);
   append_unique(model.sub_tables, std::move(unit.sub_tables), by_loc_name);
   append_unique(model.member_tables, std::move(unit.member_tables), by_loc_name);
+  append_unique(model.getset_tables, std::move(unit.getset_tables), by_loc_name);
   append_unique(model.type_specs, std::move(unit.type_specs), by_loc_name);
   append_unique(model.state_structs, std::move(unit.state_structs), by_loc_name);
   append_unique(model.suppressions, std::move(unit.suppressions),

@@ -276,10 +276,11 @@ struct SubTable {
   std::vector<TypeField> fields;  // set to something other than zero
 };
 
-struct MemberTable {  // a PyMemberDef[]
+struct MemberTable {  // a PyMemberDef[] (or a PyGetSetDef[]: Model::getset_tables)
   std::string name;
   SourceLoc loc;
   std::vector<std::string> members;  // their Python names
+  std::vector<SourceLoc> member_locs;  // ... and where each row is written
   SourceRange sentinel;              // the {NULL} entry, before which new members go; invalid if none
 };
 
@@ -384,6 +385,7 @@ struct Model {
   std::vector<StaticType> static_types;
   std::vector<SubTable> sub_tables;
   std::vector<MemberTable> member_tables;
+  std::vector<MemberTable> getset_tables;  // PyGetSetDef[]: the attribute names they define
   std::vector<TypeSpec> type_specs;
   std::vector<StateStruct> state_structs;
   std::vector<Suppression> suppressions;
