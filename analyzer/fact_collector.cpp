@@ -527,6 +527,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     }
     c.arg0_is_type_pointer = arg0_type_ptr;
     if (arg0_type_ptr && c.callee.find("DECREF") != std::string::npos) caller->releases_type = true;
+    if (arg0 && c.callee.find("DECREF") != std::string::npos) note_parameter_release(caller, arg0, c.loc);
     if (c.callee == "PyModule_GetState" || c.callee == "PyType_GetModuleState") record_state_cast(call);
     if (c.macro.empty()) c.range = where_.range(call->getSourceRange());
     else c.macro_range = where_.range(call->getSourceRange());
@@ -536,6 +537,13 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   }
 
  private:
+  void note_parameter_release(Function* caller, const Expr* arg, const SourceLoc& at) {
+    const auto* dre = dyn_cast<DeclRefExpr>(strip(arg));
+    const auto* param = dre ? dyn_cast<ParmVarDecl>(dre->getDecl()) : nullptr;
+    if (!param || param->getDeclContext() != function_) return;
+    caller->released_params.push_back({param->getFunctionScopeIndex(), at});
+  }
+
   // The statement of the enclosing `{ }` block that holds `call`, and whether it is only the call
   // (`f(x);`) or a check of its result with no else (`if (f(x) < 0) { ... }`).
   void locate_statement(const CallExpr* call, Call& c) {

@@ -176,6 +176,7 @@ void Planner::plan_init() {
   for (const InitReturn& r : init.returns)
     if (r.kind == InitReturnKind::Other) refuse(r.loc, "this return of " + init.name + " is neither NULL nor the module");
   if (def.loc.file != init.loc.file) refuse(def.loc, "the PyModuleDef is in another file than " + init.name);
+  refuse_helpers_releasing_the_module();
   if (plan_.refusals.size() != before) return;
   plan_.convert_init = true;
   // A helper PyInit forwarded to becomes the exec function, with another name and type: its
@@ -189,6 +190,33 @@ void Planner::plan_init() {
   plan_.exec = fresh_name(module_.name + "_exec");
   plan_.slots = fresh_name(module_.name + "_slots");
   plan_.def_fields.push_back({"m_slots", plan_.slots, "OG001"});
+}
+
+// In single-phase init the function that creates the module owns it, and a helper it hands the
+// module to may release it on an error path (`Py_DECREF(module); return -1;`, ciso8601's
+// timezone.c). The exec function made of it receives the module borrowed: such a release would
+// free the module while the import machinery still holds it.
+void Planner::refuse_helpers_releasing_the_module() {
+  const InitFunction& init = *plan_.init;
+  const Function* builder = model_.function(init.builder, init.loc.file);
+  if (!builder || init.module_variable.empty()) return;
+  for (const Call& c : builder->calls) {
+    const Function* helper = c.is_python_api ? nullptr : module_function_from(c.callee, builder->loc.file);
+    if (!helper || helper->released_params.empty()) continue;
+    std::vector<std::string> args =
+        c.range.valid() ? macro_arguments(text(c.range.file).substr(c.range.begin, c.range.end - c.range.begin)) : std::vector<std::string>{};
+    for (const auto& [index, at] : helper->released_params) {
+      bool passes_module = index < args.size() && args[index] == init.module_variable;
+      if (!passes_module && c.range.valid()) continue;
+      std::string param = index < helper->params.size() && !helper->params[index].name.empty()
+                              ? "'" + helper->params[index].name + "'" : "#" + std::to_string(index + 1);
+      refuse(at, "'" + helper->name + "' releases its parameter " + param + ", to which " + init.builder +
+                     " passes the module it creates (" + c.loc.to_string() + "): in single-phase init it owned that "
+                     "reference, but the exec function made of " + init.builder + " receives the module borrowed, "
+                     "and this release would free it under the import machinery; remove the release from '" +
+                     helper->name + "' by hand (its caller returns the error), then run fix again");
+    }
+  }
 }
 
 // OG002 on a multi-phase module: the slot table gains (or corrects) the slot, and Py_mod_gil.
@@ -293,6 +321,12 @@ std::set<std::string> Planner::module_level_functions() const {
     if (t.owner == MethodOwner::Module && t.owner_loc == plan_.def->loc)
       for (const MethodEntry& e : t.entries) out.insert(e.function);
   return out;
+}
+
+// The function a call in `file` means (a static of that file's unit before another file's).
+const Function* Planner::module_function_from(const std::string& name, const std::string& file) const {
+  const Function* f = model_.function(name, file);
+  return f && module_.files.count(f->loc.file) ? f : nullptr;
 }
 
 const Function* Planner::module_function(const std::string& name) const {

@@ -31,6 +31,8 @@ class Planner {
   std::set<std::string> exec_functions() const;
   std::set<std::string> module_level_functions() const;
   const Function* module_function(const std::string& name) const;
+  const Function* module_function_from(const std::string& name, const std::string& file) const;
+  void refuse_helpers_releasing_the_module();
   std::string other_module_sharing(const std::string& file) const;
   std::string module_parameter(const Function& f, const char* rule);
 

@@ -150,6 +150,9 @@ struct Function {
   std::vector<Call> calls;
   // Facts the heap-type rules need, computed from the body so rules need no AST:
   bool releases_type = false;  // Py_DECREF / Py_XDECREF of a PyTypeObject* (e.g. Py_TYPE(self))
+  // Py_DECREF / Py_XDECREF of a parameter (a helper that owns what it is given, on some path):
+  // the parameter's index and where.
+  std::vector<std::pair<unsigned, SourceLoc>> released_params;
   bool visits_type = false;    // calls its visit callback on a PyTypeObject* (Py_VISIT(Py_TYPE(self)))
   std::string key() const { return (is_static ? loc.file + ":" : std::string()) + name; }
 };
