@@ -527,6 +527,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     }
     c.arg0_is_type_pointer = arg0_type_ptr;
     if (arg0_type_ptr && c.callee.find("DECREF") != std::string::npos) caller->releases_type = true;
+    if (arg0 && c.callee.find("DECREF") != std::string::npos) note_parameter_release(caller, arg0, c.loc);
     if (c.callee == "PyModule_GetState" || c.callee == "PyType_GetModuleState") record_state_cast(call);
     if (c.macro.empty()) c.range = where_.range(call->getSourceRange());
     else c.macro_range = where_.range(call->getSourceRange());
@@ -536,6 +537,13 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   }
 
  private:
+  void note_parameter_release(Function* caller, const Expr* arg, const SourceLoc& at) {
+    const auto* dre = dyn_cast<DeclRefExpr>(strip(arg));
+    const auto* param = dre ? dyn_cast<ParmVarDecl>(dre->getDecl()) : nullptr;
+    if (!param || param->getDeclContext() != function_) return;
+    caller->released_params.push_back({param->getFunctionScopeIndex(), at});
+  }
+
   // The statement of the enclosing `{ }` block that holds `call`, and whether it is only the call
   // (`f(x);`) or a check of its result with no else (`if (f(x) < 0) { ... }`).
   void locate_statement(const CallExpr* call, Call& c) {
@@ -928,7 +936,8 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     else if (rec == "PyType_Slot") facts_.type_slot_tables.push_back(slot_table(vd, list));
     else if (rec == "PyType_Spec") record_type_spec(vd, list);
     else if (rec == "PyMethodDef" && vd->getType()->isArrayType()) record_method_table(vd, list);
-    else if (rec == "PyMemberDef" && vd->getType()->isArrayType()) record_member_table(vd, list);
+    else if (rec == "PyMemberDef" && vd->getType()->isArrayType()) facts_.member_tables.push_back(named_rows(vd, list));
+    else if (rec == "PyGetSetDef" && vd->getType()->isArrayType()) facts_.getset_tables.push_back(named_rows(vd, list));
     else if (rec == "_typeobject" && !vd->getType()->isArrayType()) record_static_type(vd, list);
     else if (is_sub_table(rec) && !vd->getType()->isArrayType()) record_sub_table(vd, list, rec);
   }
@@ -1068,16 +1077,21 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     facts_.method_tables.push_back(std::move(t));
   }
 
-  void record_member_table(const VarDecl* vd, const InitListExpr* list) {
+  // A PyMemberDef[] or PyGetSetDef[] (both start with `const char *name`): the names it defines.
+  MemberTable named_rows(const VarDecl* vd, const InitListExpr* list) {
     MemberTable t;
     t.name = vd->getNameAsString();
     t.loc = where_.loc(vd->getLocation());
     each_row(list, [&](const InitListExpr* row) {
       std::string name = string_literal(field_init(row, "name"));
-      if (!name.empty()) t.members.push_back(name);
-      else if (!t.sentinel.valid() && written_in_file(row)) t.sentinel = where_.range(row->getSourceRange());
+      if (!name.empty()) {
+        t.members.push_back(name);
+        t.member_locs.push_back(where_.loc(row->getBeginLoc()));
+      } else if (!t.sentinel.valid() && written_in_file(row)) {
+        t.sentinel = where_.range(row->getSourceRange());
+      }
     });
-    facts_.member_tables.push_back(std::move(t));
+    return t;
   }
 
   void record_type_spec(const VarDecl* vd, const InitListExpr* list) {

@@ -77,6 +77,7 @@ void merge_into(Model& model, Model&& unit) {
   append_unique(model.static_types, std::move(unit.static_types), by_loc_name);
   append_unique(model.sub_tables, std::move(unit.sub_tables), by_loc_name);
   append_unique(model.member_tables, std::move(unit.member_tables), by_loc_name);
+  append_unique(model.getset_tables, std::move(unit.getset_tables), by_loc_name);
   append_unique(model.type_specs, std::move(unit.type_specs), by_loc_name);
   append_unique(model.state_structs, std::move(unit.state_structs), by_loc_name);
   append_unique(model.suppressions, std::move(unit.suppressions),
@@ -94,15 +95,21 @@ namespace {
 void attribute_method_tables(Model& model) {
   constexpr int kTpMethods = 64;  // typeslots.h
   for (MethodTable& t : model.method_tables) {
+    auto names_this = [&](const std::string& name, const SourceLoc& from) {
+      return model.method_table(name, from.file) == &t;
+    };
+    auto own = [&](MethodOwner owner, const std::string& name, const SourceLoc& loc) {
+      t.owner = owner, t.owner_name = name, t.owner_loc = loc;
+    };
     for (const ModuleDef& d : model.module_defs)
-      if (d.methods == t.name) t.owner = MethodOwner::Module, t.owner_name = d.name;
+      if (names_this(d.methods, d.loc)) own(MethodOwner::Module, d.name, d.loc);
     for (const StaticType& st : model.static_types)
       for (const TypeField& f : st.fields)
-        if (f.field == "tp_methods" && f.value == t.name) t.owner = MethodOwner::Type, t.owner_name = st.name;
+        if (f.field == "tp_methods" && names_this(f.value, st.loc)) own(MethodOwner::Type, st.name, st.loc);
     for (const TypeSpec& spec : model.type_specs)
-      if (const SlotTable* slots = model.type_slots(spec.slots))
+      if (const SlotTable* slots = model.type_slots(spec.slots, spec.loc.file))
         for (const SlotEntry& e : slots->entries)
-          if (e.id == kTpMethods && e.value == t.name) t.owner = MethodOwner::Type, t.owner_name = spec.name;
+          if (e.id == kTpMethods && names_this(e.value, slots->loc)) own(MethodOwner::Type, spec.name, spec.loc);
   }
 }
 
@@ -154,14 +161,17 @@ void build_modules(Model& model) {
 namespace {
 
 // Among functions of one name, in model order, the one a call from `file` reaches: a static one
-// of that file (any, when `file` is empty), else the last external one.
-const Function* resolve(const std::vector<const Function*>& named, const std::string& file) {
-  const Function* external = nullptr;
+// of that file (any, when `file` is empty), else a static one of its translation unit (a file a
+// unity build includes), else the last external one. A static function is seen only by its own
+// translation unit; an external one by every file.
+const Function* resolve_call(const Model& model, const std::vector<const Function*>& named, const std::string& file) {
+  const Function *external = nullptr, *in_unit = nullptr;
   for (const Function* f : named) {
     if (!f->is_static) external = f;
     else if (file.empty() || f->loc.file == file) return f;
+    else if (!in_unit && model.same_unit(f->loc.file, file)) in_unit = f;
   }
-  return external;
+  return in_unit ? in_unit : external;
 }
 
 }  // namespace
@@ -170,28 +180,39 @@ const Function* Model::function(const std::string& name, const std::string& file
   std::vector<const Function*> named;
   for (const Function& f : functions)
     if (f.name == name) named.push_back(&f);
-  return resolve(named, file);
+  return resolve_call(*this, named, file);
 }
 
-const ModuleDef* Model::module_def(const std::string& name) const {
-  for (const ModuleDef& d : module_defs)
-    if (d.name == name) return &d;
-  return nullptr;
+bool Model::same_unit(const std::string& a, const std::string& b) const {
+  if (a == b) return true;
+  return std::any_of(units.begin(), units.end(),
+                     [&](const TranslationUnit& tu) { return tu.user_files.count(a) && tu.user_files.count(b); });
 }
 
 namespace {
-const SlotTable* find_table(const std::vector<SlotTable>& tables, const std::string& name) {
-  for (const SlotTable& t : tables)
-    if (t.name == name) return &t;
-  return nullptr;
+// The definition named `name` that a reference in `from` means: the one in that file, else one in
+// its translation unit, else (external linkage, or no file given) the first.
+template <typename T>
+const T* resolve(const Model& model, const std::vector<T>& items, const std::string& name, const std::string& from) {
+  const T *first = nullptr, *in_unit = nullptr;
+  for (const T& item : items) {
+    if (item.name != name) continue;
+    if (!from.empty() && item.loc.file == from) return &item;
+    if (!in_unit && !from.empty() && model.same_unit(item.loc.file, from)) in_unit = &item;
+    if (!first) first = &item;
+  }
+  return in_unit ? in_unit : first;
 }
 }  // namespace
 
-const SlotTable* Model::module_slots(const std::string& name) const {
-  return find_table(module_slot_tables, name);
+const ModuleDef* Model::module_def(const std::string& name, const std::string& from) const {
+  return resolve(*this, module_defs, name, from);
 }
-const SlotTable* Model::type_slots(const std::string& name) const {
-  return find_table(type_slot_tables, name);
+const SlotTable* Model::module_slots(const std::string& name, const std::string& from) const {
+  return resolve(*this, module_slot_tables, name, from);
+}
+const SlotTable* Model::type_slots(const std::string& name, const std::string& from) const {
+  return resolve(*this, type_slot_tables, name, from);
 }
 
 const MemberTable* Model::member_table(const std::string& name, const std::string& file) const {
@@ -200,16 +221,18 @@ const MemberTable* Model::member_table(const std::string& name, const std::strin
   return nullptr;
 }
 
-const MethodTable* Model::method_table(const std::string& name) const {
-  for (const MethodTable& t : method_tables)
-    if (t.name == name) return &t;
-  return nullptr;
+const MethodTable* Model::method_table(const std::string& name, const std::string& from) const {
+  return resolve(*this, method_tables, name, from);
 }
 
 const InitFunction* Model::init_for(const Module& m) const {
   for (const InitFunction& i : inits)
     if (i.name == m.init) return &i;
   return nullptr;
+}
+
+const ModuleDef* Model::def_of(const InitFunction& init) const {
+  return module_def(init.def, init.create_call.valid() ? init.create_call.file : init.loc.file);
 }
 
 std::string Model::module_of(const std::string& file) const {
@@ -228,16 +251,19 @@ std::set<std::string> Model::reachable_from(const std::vector<std::string>& root
   for (const Function& f : functions) by_name[f.name].push_back(&f);
   auto find = [&](const std::string& name, const std::string& file) -> const Function* {
     auto it = by_name.find(name);
-    return it == by_name.end() ? nullptr : resolve(it->second, file);
+    return it == by_name.end() ? nullptr : resolve_call(*this, it->second, file);
   };
-  std::set<std::string> seen;
+  std::set<std::string> seen, visited;  // names; functions (a static name is one per file)
   std::vector<const Function*> todo;
-  for (const std::string& r : roots)
-    if (const Function* f = find(r, "")) todo.push_back(f);
+  for (const std::string& r : roots) {
+    auto it = by_name.find(r);
+    if (it != by_name.end()) todo.insert(todo.end(), it->second.begin(), it->second.end());
+  }
   while (!todo.empty()) {
     const Function* f = todo.back();
     todo.pop_back();
-    if (!seen.insert(f->name).second) continue;
+    if (!visited.insert(f->key()).second) continue;
+    seen.insert(f->name);
     for (const Call& c : f->calls)
       if (!c.is_python_api)
         if (const Function* g = find(c.callee, f->loc.file)) todo.push_back(g);

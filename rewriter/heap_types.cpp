@@ -205,7 +205,7 @@ std::map<std::string, TypeAccess> type_functions(const Model& model, const Stati
       if (a.in_global == getset->value && a.loc.file == type.loc.file && model.function(a.function, type.loc.file))
         out.emplace(a.function, TypeAccess::Self);
   if (const TypeField* methods = field_of(type, "tp_methods"))
-    if (const MethodTable* table = model.method_table(methods->value))
+    if (const MethodTable* table = model.method_table(methods->value, type.loc.file))
       for (const MethodEntry& e : table->entries) {
         if (!model.function(e.function, type.loc.file)) continue;
         long long flags = e.flags.value_or(-1);

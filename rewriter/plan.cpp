@@ -74,7 +74,7 @@ PortPlan Planner::run(const std::vector<Finding>& findings, const std::set<std::
   refuse_what_did_not_compile();
   if (!plan_.refusals.empty()) return plan_;
   plan_.init = model_.init_for(module_);
-  plan_.def = plan_.init ? model_.module_def(plan_.init->def) : nullptr;
+  plan_.def = plan_.init ? model_.def_of(*plan_.init) : nullptr;
   if (!plan_.init || !plan_.def) return plan_;
   for (const Finding* f : mine) {
     plan_.found.insert(f->rule);
@@ -181,6 +181,7 @@ void Planner::plan_init() {
   for (const InitReturn& r : init.returns)
     if (r.kind == InitReturnKind::Other) refuse(r.loc, "this return of " + init.name + " is neither NULL nor the module");
   if (def.loc.file != init.loc.file) refuse(def.loc, "the PyModuleDef is in another file than " + init.name);
+  refuse_helpers_releasing_the_module();
   if (plan_.refusals.size() != before) return;
   plan_.convert_init = true;
   // A helper PyInit forwarded to becomes the exec function, with another name and type: its
@@ -196,10 +197,37 @@ void Planner::plan_init() {
   plan_.def_fields.push_back({"m_slots", plan_.slots, "OG001"});
 }
 
+// In single-phase init the function that creates the module owns it, and a helper it hands the
+// module to may release it on an error path (`Py_DECREF(module); return -1;`, ciso8601's
+// timezone.c). The exec function made of it receives the module borrowed: such a release would
+// free the module while the import machinery still holds it.
+void Planner::refuse_helpers_releasing_the_module() {
+  const InitFunction& init = *plan_.init;
+  const Function* builder = model_.function(init.builder, init.loc.file);
+  if (!builder || init.module_variable.empty()) return;
+  for (const Call& c : builder->calls) {
+    const Function* helper = c.is_python_api ? nullptr : module_function_from(c.callee, builder->loc.file);
+    if (!helper || helper->released_params.empty()) continue;
+    std::vector<std::string> args =
+        c.range.valid() ? macro_arguments(text(c.range.file).substr(c.range.begin, c.range.end - c.range.begin)) : std::vector<std::string>{};
+    for (const auto& [index, at] : helper->released_params) {
+      bool passes_module = index < args.size() && args[index] == init.module_variable;
+      if (!passes_module && c.range.valid()) continue;
+      std::string param = index < helper->params.size() && !helper->params[index].name.empty()
+                              ? "'" + helper->params[index].name + "'" : "#" + std::to_string(index + 1);
+      refuse(at, "'" + helper->name + "' releases its parameter " + param + ", to which " + init.builder +
+                     " passes the module it creates (" + c.loc.to_string() + "): in single-phase init it owned that "
+                     "reference, but the exec function made of " + init.builder + " receives the module borrowed, "
+                     "and this release would free it under the import machinery; remove the release from '" +
+                     helper->name + "' by hand (its caller returns the error), then run fix again");
+    }
+  }
+}
+
 // OG002 on a multi-phase module: the slot table gains (or corrects) the slot, and Py_mod_gil.
 void Planner::plan_interpreter_slots() {
   const ModuleDef& def = *plan_.def;
-  const SlotTable* table = model_.module_slots(def.slots);
+  const SlotTable* table = model_.module_slots(def.slots, def.loc.file);
   if (!table && !def.slots.empty()) return refuse(def.loc, "cannot find the slot table '" + def.slots + "' of '" + def.name + "'");
   if (!table) {  // a multi-phase module without m_slots: it gets a table of its own
     if (!def.decl.valid()) return refuse(def.loc, "the PyModuleDef '" + def.name + "' is written by a macro");
@@ -276,7 +304,7 @@ void Planner::check_def_fields() {
 // What the exec function made of PyInit calls its module: `module`, unless PyInit has a local
 // of that name (often the module it creates), which would shadow it.
 std::string Planner::exec_parameter_name() const {
-  const Function* f = model_.function(plan_.init->builder);
+  const Function* f = model_.function(plan_.init->builder, plan_.init->loc.file);
   std::string name = "module";
   for (int i = 2; f && f->locals.count(name); ++i) name = "module_" + std::to_string(i);
   return name;
@@ -286,7 +314,7 @@ std::string Planner::exec_parameter_name() const {
 std::set<std::string> Planner::exec_functions() const {
   std::set<std::string> execs;
   if (plan_.init->style == InitStyle::SinglePhase) execs.insert(plan_.init->builder);
-  if (const SlotTable* slots = model_.module_slots(plan_.def->slots))
+  if (const SlotTable* slots = model_.module_slots(plan_.def->slots, plan_.def->loc.file))
     for (const SlotEntry& e : slots->entries)
       if (e.id == kModExecSlot) execs.insert(e.value);
   return execs;
@@ -295,9 +323,15 @@ std::set<std::string> Planner::exec_functions() const {
 std::set<std::string> Planner::module_level_functions() const {
   std::set<std::string> out;
   for (const MethodTable& t : model_.method_tables)
-    if (t.owner == MethodOwner::Module && t.owner_name == plan_.def->name)
+    if (t.owner == MethodOwner::Module && t.owner_loc == plan_.def->loc)
       for (const MethodEntry& e : t.entries) out.insert(e.function);
   return out;
+}
+
+// The function a call in `file` means (a static of that file's unit before another file's).
+const Function* Planner::module_function_from(const std::string& name, const std::string& file) const {
+  const Function* f = model_.function(name, file);
+  return f && module_.files.count(f->loc.file) ? f : nullptr;
 }
 
 const Function* Planner::module_function(const std::string& name) const {

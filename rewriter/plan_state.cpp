@@ -68,11 +68,13 @@ void Planner::plan_state(const std::vector<const Global*>& globals) {
       refuse(g->loc, "'" + g->name + "' shares its declaration with another variable");
 
   std::set<std::string> needs = functions_needing_state(direct);
+  refuse_functions_sharing_a_name(needs);
   choose_state_variable(needs);
   for (const std::string& name : needs) plan_access(name, needs, &files);
   plan_.init_needs_state = needs.count(plan_.init->builder) > 0;
+  std::map<const Global*, std::string> members = member_names(globals);
   for (const Global* g : globals)
-    plan_.globals.push_back({g, is_type(*g), member_name(*g), member_declaration(*g, member_name(*g)),
+    plan_.globals.push_back({g, is_type(*g), members[g], member_declaration(*g, members[g]),
                              g->kind == GlobalKind::ObjectPointer || is_type(*g), repaired_rule(*g),
                              g->kind == GlobalKind::ObjectPointer ? releases_of(*g) : std::vector<const GlobalUse*>{},
                              g->kind == GlobalKind::ObjectPointer ? stolen_references(*g) : std::vector<const Call*>{},
@@ -88,6 +90,44 @@ void Planner::plan_state(const std::vector<const Global*>& globals) {
   plan_type_duties();
   plan_hooks();
   for (ConvertedType& t : plan_.types) check_type_uses(t);
+}
+
+// A `static` name is one object per file, so two files of one module may each have a `static
+// PyObject *cache`: each becomes a member of its own (the second gets a fresh name). A static type
+// keeps its name as the member, so two of one name stop the port.
+std::map<const Global*, std::string> Planner::member_names(const std::vector<const Global*>& globals) {
+  std::map<const Global*, std::string> out;
+  std::set<std::string> taken;
+  for (const Global* g : globals) {
+    std::string name = member_name(*g);
+    for (int i = 2; !taken.insert(name).second; ++i) {
+      if (is_type(*g)) {
+        refuse(g->loc, "another static type named '" + g->name + "' moves into the state too (a `static` name is "
+                       "one object per file): rename one of them");
+        break;
+      }
+      name = member_name(*g) + "_" + std::to_string(i);
+    }
+    out[g] = name;
+  }
+  return out;
+}
+
+// The plan tells a module's functions apart by name (who needs the state, which calls pass it):
+// two `static` functions of one name in two files of the module, one of which the port must
+// change, would be confused (one given a parameter that the other's callers then pass).
+void Planner::refuse_functions_sharing_a_name(const std::set<std::string>& needs) {
+  std::map<std::string, std::vector<const Function*>> by_name;
+  for (const Function& f : model_.functions)
+    if (module_.files.count(f.loc.file)) by_name[f.name].push_back(&f);
+  for (const auto& [name, defs] : by_name) {
+    if (defs.size() < 2 || !(needs.count(name) || is_entry(name))) continue;
+    std::string where;
+    for (const Function* f : defs) where += (where.empty() ? "" : ", ") + f->loc.to_string();
+    refuse(defs[1]->loc, "'" + name + "' is defined in several files of the module (" + where +
+                             "; `static`, one function per file) and the port must change it: fix tells a "
+                             "module's functions apart by name; rename all but one");
+  }
 }
 
 // Whether the global can move, and which functions use it directly.
@@ -202,6 +242,8 @@ std::set<std::string> Planner::functions_needing_state(const std::set<std::strin
       if (needs.count(f.name) || refused_callers.count(f.name)) continue;
       for (const Call& c : f.calls) {
         if (!needs.count(c.callee) || is_entry(c.callee)) continue;
+        const Function* callee = model_.function(c.callee, f.loc.file);  // a static of its own file
+        if (callee && !module_.files.count(callee->loc.file)) continue;
         if (!module_.files.count(f.loc.file)) {
           refuse(f.loc, "'" + f.name + "', outside the module, calls '" + c.callee + "', which needs the module state");
           refused_callers.insert(f.name);

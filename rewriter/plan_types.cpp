@@ -51,6 +51,7 @@ bool Planner::prepare_heap_type(const Global& g, const std::vector<const Global*
     return false;
   };
   if (!t) return fail(g.loc, "cannot find the definition of static type '" + g.name + "'");
+  if (const SourceLoc* at = module_subclass_evidence(g, *t)) return fail(*at, module_subclass_advice(g));
   FileStyle st = style_of(g.loc.file, text(g.loc.file));
   // (a `static` type declared in a header is private to the file that includes it)
   for (const SourceRange& r : g.redeclarations)
@@ -89,6 +90,36 @@ bool Planner::prepare_heap_type(const Global& g, const std::vector<const Global*
                                     readier->range.begin >= g.decl.end;
   plan_.types.push_back(converted);
   return true;
+}
+
+// Where a static type shows that it subclasses the module type: `tp_base = &PyModule_Type` (in
+// its initializer or at init), or the module object given the type (`Py_SET_TYPE(m, &T)`).
+const SourceLoc* Planner::module_subclass_evidence(const Global& g, const StaticType& t) {
+  for (const TypeField& f : t.fields)
+    if (f.field == "tp_base" && f.value == "PyModule_Type") return &f.loc;
+  for (const GlobalUse& u : g.uses) {
+    if (u.field == "tp_base" && u.field_value_name == "PyModule_Type") return &u.loc;
+    if (u.kind != UseKind::AddressOf || u.in_macro_call != "Py_SET_TYPE" || !u.macro_call_range.valid()) continue;
+    const SourceRange& call = u.macro_call_range;
+    std::vector<std::string> args = macro_arguments(text(call.file).substr(call.begin, call.end - call.begin));
+    if (args.size() == 2 && args[1] == "&" + g.name) return &u.loc;
+  }
+  return nullptr;
+}
+
+// A module's type is fixed when multi-phase init creates it, and a heap subclass of ModuleType
+// that gets a traverse or dealloc of its own (as converted types do) stops visiting the module's
+// dict or releases its type wrongly: the port is by hand, and this says how it is correct.
+std::string Planner::module_subclass_advice(const Global& g) const {
+  return "'" + g.name + "' is a subclass of the module type, given to the module object: in multi-phase init the module "
+         "is created before exec, and its type cannot change there. Port it by hand, one of: (a) drop the subclass "
+         "and give the module a module-level __getattr__ / __dir__ (PEP 562) in its method table; (b) add a "
+         "Py_mod_create slot whose function creates the heap subclass, "
+         "PyType_FromSpecWithBases(&spec, (PyObject *)&PyModule_Type) with flags Py_TPFLAGS_DEFAULT and no "
+         "Py_tp_traverse, Py_tp_clear or Py_tp_dealloc (it then inherits the GC flag and the module's traverse and "
+         "clear, which visit its dict and state, and subtype_dealloc releases the type once per module), and returns "
+         "PyObject_CallOneArg(type, name) with the spec's name (the module holds its own reference to its type; "
+         "release the creator's): exec then finds the type as Py_TYPE(module)";
 }
 
 // `T.tp_new = f;` or `T.tp_init = NULL;` in an exec function before T is readied: the spec

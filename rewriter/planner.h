@@ -31,6 +31,8 @@ class Planner {
   std::set<std::string> exec_functions() const;
   std::set<std::string> module_level_functions() const;
   const Function* module_function(const std::string& name) const;
+  const Function* module_function_from(const std::string& name, const std::string& file) const;
+  void refuse_helpers_releasing_the_module();
   std::string other_module_sharing(const std::string& file) const;
   std::string module_parameter(const Function& f, const char* rule);
 
@@ -45,6 +47,8 @@ class Planner {
   bool inside_converted_type(const GlobalUse& u) const;
   std::set<std::string> functions_needing_state(const std::set<std::string>& direct);
   bool is_entry(const std::string& f) const;
+  void refuse_functions_sharing_a_name(const std::set<std::string>& needs);
+  std::map<const Global*, std::string> member_names(const std::vector<const Global*>& globals);
   void choose_state_variable(const std::set<std::string>& needs);
   void plan_access(const std::string& name, const std::set<std::string>& needs, std::set<std::string>* files);
   void plan_fetch_from_type(FunctionPlan& fp);
@@ -66,6 +70,8 @@ class Planner {
   const StaticType* static_type_of(const Global& g) const;
   void find_readying_helpers(const std::vector<const Global*>& globals);
   bool prepare_heap_type(const Global& g, const std::vector<const Global*>& globals);
+  const SourceLoc* module_subclass_evidence(const Global& g, const StaticType& t);
+  std::string module_subclass_advice(const Global& g) const;
   bool fold_run_time_fields(const Global& g, StaticType* type, std::set<const GlobalUse*>* folded);
   const Global* global_named(const std::string& name) const;
   void plan_defining_class(FunctionPlan& fp);

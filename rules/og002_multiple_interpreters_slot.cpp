@@ -20,9 +20,9 @@ std::vector<Finding> check(const Model& m) {
   std::vector<Finding> out;
   for (const InitFunction& init : m.inits) {
     if (init.style != InitStyle::MultiPhase) continue;  // single-phase is OG001's
-    const ModuleDef* def = m.module_def(init.def);
+    const ModuleDef* def = m.def_of(init);
     if (!def) continue;
-    const SlotTable* slots = m.module_slots(def->slots);
+    const SlotTable* slots = m.module_slots(def->slots, def->loc.file);
     const SlotEntry* entry = nullptr;
     if (slots)
       for (const SlotEntry& e : slots->entries)

@@ -20,7 +20,7 @@ std::vector<Finding> check(const Model& m) {
   std::vector<Finding> out;
   for (const TypeSpec& spec : m.type_specs) {
     if (!spec.flags) continue;
-    const SlotTable* slots = m.type_slots(spec.slots);
+    const SlotTable* slots = m.type_slots(spec.slots, spec.loc.file);
     SourceLoc at = spec.flags_loc.valid() ? spec.flags_loc : spec.loc;
     if (!(*spec.flags & kTpFlagsHaveGc)) {
       out.push_back(finding(kInfo, at,

@@ -11,7 +11,7 @@ constexpr RuleInfo kInfo{"OG203", "heap-type-dealloc", Severity::Warning, false,
 std::vector<Finding> check(const Model& m) {
   std::vector<Finding> out;
   for (const TypeSpec& spec : m.type_specs) {
-    const SlotTable* slots = m.type_slots(spec.slots);
+    const SlotTable* slots = m.type_slots(spec.slots, spec.loc.file);
     if (!slots) continue;
     for (const SlotEntry& e : slots->entries) {
       if (e.id != kTpDealloc || !m.function(e.value, spec.loc.file)) continue;

@@ -17,7 +17,8 @@ std::string join(const std::vector<std::string>& v) {
 std::vector<Finding> check(const Model& m) {
   std::vector<Finding> out;
   for (const Module& mod : m.modules) {
-    const ModuleDef* def = m.module_def(mod.def);
+    const InitFunction* init = m.init_for(mod);
+    const ModuleDef* def = init ? m.def_of(*init) : nullptr;
     if (!def || !def->m_size || *def->m_size <= 0) continue;
     if (!def->traverse.empty() && !def->clear.empty()) continue;
     for (const StateStruct& s : m.state_structs) {

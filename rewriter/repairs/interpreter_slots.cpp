@@ -19,7 +19,7 @@ void repair_interpreter_slots(const RepairContext& ctx, RepairResult& out) {
                "OG002");
     return;
   }
-  const SlotTable& table = *ctx.model.module_slots(plan.def->slots);
+  const SlotTable& table = *ctx.model.module_slots(plan.def->slots, plan.def->loc.file);
   const SlotEntry* existing = nullptr;
   bool has_gil = false;
   for (const SlotEntry& e : table.entries) {

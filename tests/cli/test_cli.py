@@ -856,3 +856,70 @@ class Fix(TreeCase):
         r = run("check", "--no-config", "--format", "json", case)
         self.assertEqual(json.loads(r.stdout)["modules"][0]["verdict"], "manual")
         self.assertEqual(run("fix", "--no-config", case).returncode, 1)
+
+    # A module of two files that share its state through a header: `static` names of one spelling
+    # in both files are two objects (python-lz4 writes every file as if it were alone).
+    SHARED_HEADER = """\
+        #include <Python.h>
+        extern PyObject *shared;
+        PyObject *from_other(void);
+        """
+    MAIN = """\
+        #include <Python.h>
+        #include "pair.h"
+        PyObject *shared = NULL;
+        static PyObject *cache = NULL;
+        static PyObject *helper(void) {
+            if (cache == NULL) cache = PyUnicode_FromString("main");
+            return Py_XNewRef(cache);
+        }
+        static PyObject *here(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored)) { return helper(); }
+        static PyObject *there(PyObject *Py_UNUSED(module), PyObject *Py_UNUSED(ignored)) { return from_other(); }
+        static PyMethodDef methods[] = {
+            {"here", here, METH_NOARGS, NULL}, {"there", there, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+        static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "pair", NULL, -1, methods, NULL, NULL, NULL, NULL};
+        PyMODINIT_FUNC PyInit_pair(void) {
+            PyObject *m = PyModule_Create(&moduledef);
+            if (m == NULL) return NULL;
+            shared = PyUnicode_FromString("shared");
+            if (shared == NULL) { Py_DECREF(m); return NULL; }
+            return m;
+        }
+        """
+
+    def write_pair(self, other):
+        self.write("pair/include/pair.h", self.SHARED_HEADER)
+        self.write("pair/main.c", self.MAIN)
+        self.write("pair/other.c", other)
+        return self.tmp / "pair"
+
+    def test_same_static_global_in_two_files_of_a_module_is_two_members(self):
+        case = self.write_pair("""\
+            #include <Python.h>
+            #include "pair.h"
+            static PyObject *cache = NULL;
+            PyObject *from_other(void) {
+                if (cache == NULL) cache = PyUnicode_FromString("other");
+                return Py_XNewRef(cache);
+            }
+            """)
+        r = run("fix", "--no-config", case)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("    PyObject *cache;\n+    PyObject *cache_2;\n", r.stdout)
+        main, other = r.stdout.split("+++ b/other.c")
+        self.assertIn("st->cache = PyUnicode_FromString(\"main\")", main)
+        self.assertNotIn("st->cache_2 = PyUnicode_FromString", main)
+        self.assertIn("st->cache_2 = PyUnicode_FromString(\"other\")", other)
+
+    def test_same_static_function_in_two_files_of_a_module_is_refused_not_merged(self):
+        case = self.write_pair("""\
+            #include <Python.h>
+            #include "pair.h"
+            static PyObject *helper(void) { return Py_NewRef(shared); }
+            PyObject *from_other(void) { return helper(); }
+            """)
+        r = run("fix", "--no-config", case)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertIn("other.c:3:18: 'helper' is defined in several files of the module (main.c:5:18, other.c:3:18",
+                      r.stderr)

@@ -367,6 +367,17 @@ PyMODINIT_FUNC PyInit_m(void) { )" + init_body + R"( return PyModule_Create(&d);
         std::string::npos);
   CHECK(refusal_of(".tp_version_tag = 1", "if (PyType_Ready(&T) < 0) return NULL;")
             .find("tp_version_tag has no PyType_Slot equivalent") != std::string::npos);
+  // A subclass of the module type, whichever way it says so: refused with the ports that are correct.
+  std::string module_subclass = "is a subclass of the module type";
+  CHECK(refusal_of(".tp_base = &PyModule_Type", "if (PyType_Ready(&T) < 0) return NULL;").find(module_subclass) !=
+        std::string::npos);
+  CHECK(refusal_of("", "T.tp_base = &PyModule_Type; if (PyType_Ready(&T) < 0) return NULL;").find(module_subclass) !=
+        std::string::npos);
+  std::string given = refusal_of("", "if (PyType_Ready(&T) < 0) return NULL; PyObject *m = PyModule_Create(&d); "
+                                     "if (m) Py_SET_TYPE(m, &T); return m;");
+  CHECK(given.find(module_subclass) != std::string::npos);
+  CHECK(given.find("Py_mod_create") != std::string::npos);
+  CHECK(given.find("no Py_tp_traverse, Py_tp_clear or Py_tp_dealloc") != std::string::npos);
 }
 
 // The tail of the snippets with one static type: `T` (instances are `Obj`) with `fields` set in its

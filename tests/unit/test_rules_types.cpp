@@ -151,3 +151,31 @@ static PyObject *never_error;
   CHECK(findings_of("OG201", code).empty());
   CHECK(findings_of("OG101", code).empty());
 }
+
+TEST_CASE("OG204 reports attributes that read differently once the type is a heap type", "[OG204]") {
+  auto f = findings_of("OG204", isolated_module(R"(
+static PyObject *get(PyObject *self, void *c) { (void)c; return Py_NewRef(self); }
+static PyGetSetDef with_doc[] = {
+    {"__module__", get, NULL, NULL, NULL},
+    {"__doc__", get, NULL, NULL, NULL},
+    {"__qualname__", get, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+static PyGetSetDef without_doc[] = {{"__doc__", get, NULL, NULL, NULL}, {NULL, NULL, NULL, NULL, NULL}};
+static PyMemberDef members[] = {{"__annotations__", 0, 0, 0, NULL}, {NULL, 0, 0, 0, NULL}};
+static PyTypeObject A = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.A", .tp_doc = "A.", .tp_getset = with_doc};
+static PyTypeObject B = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.B", .tp_getset = without_doc};
+static PyTypeObject C = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "Plain"};
+static PyTypeObject D = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.D"};
+static int snip_exec(PyObject *m) {
+    (void)m;
+    D.tp_members = members;
+    return PyType_Ready(&A) < 0 || PyType_Ready(&B) < 0 || PyType_Ready(&C) < 0 ? -1 : PyType_Ready(&D);
+}
+)"));
+  std::vector<std::string> got;
+  for (const auto& x : f) got.push_back(std::to_string(x.loc.line) + " " + x.symbol);
+  // __qualname__ reads the same either way; __doc__ changes only where the type has a tp_doc; a
+  // table given at run time counts too.
+  CHECK(got == std::vector<std::string>{"5 A.__module__", "6 A.__doc__", "10 D.__annotations__", "13 C"});
+  for (const auto& x : f) CHECK(x.manual_because.has_value());
+}

@@ -150,6 +150,9 @@ struct Function {
   std::vector<Call> calls;
   // Facts the heap-type rules need, computed from the body so rules need no AST:
   bool releases_type = false;  // Py_DECREF / Py_XDECREF of a PyTypeObject* (e.g. Py_TYPE(self))
+  // Py_DECREF / Py_XDECREF of a parameter (a helper that owns what it is given, on some path):
+  // the parameter's index and where.
+  std::vector<std::pair<unsigned, SourceLoc>> released_params;
   bool visits_type = false;    // calls its visit callback on a PyTypeObject* (Py_VISIT(Py_TYPE(self)))
   std::string key() const { return (is_static ? loc.file + ":" : std::string()) + name; }
 };
@@ -241,6 +244,7 @@ struct MethodTable {  // a PyMethodDef[]
   std::vector<MethodEntry> entries;
   MethodOwner owner = MethodOwner::Unknown;  // filled by build_modules from who refers to it
   std::string owner_name;                    // the PyModuleDef, static type or PyType_Spec
+  SourceLoc owner_loc;                       // ... and where it is (names are not unique: `static`)
 };
 
 struct ModuleDef {
@@ -275,10 +279,11 @@ struct SubTable {
   std::vector<TypeField> fields;  // set to something other than zero
 };
 
-struct MemberTable {  // a PyMemberDef[]
+struct MemberTable {  // a PyMemberDef[] (or a PyGetSetDef[]: Model::getset_tables)
   std::string name;
   SourceLoc loc;
   std::vector<std::string> members;  // their Python names
+  std::vector<SourceLoc> member_locs;  // ... and where each row is written
   SourceRange sentinel;              // the {NULL} entry, before which new members go; invalid if none
 };
 
@@ -383,20 +388,29 @@ struct Model {
   std::vector<StaticType> static_types;
   std::vector<SubTable> sub_tables;
   std::vector<MemberTable> member_tables;
+  std::vector<MemberTable> getset_tables;  // PyGetSetDef[]: the attribute names they define
   std::vector<TypeSpec> type_specs;
   std::vector<StateStruct> state_structs;
   std::vector<Suppression> suppressions;
   std::vector<InactiveRegion> inactive_regions;
   std::vector<Module> modules;
 
-  // Look-ups used by rules and the rewriter.
+  // Look-ups used by rules and the rewriter. A name resolves as the compiler resolves it where it
+  // is written (`from`, the file of the reference): to the definition in that file's own
+  // translation unit when there is one, since a `static` name is a different object in every file
+  // (python-lz4 has four `static struct PyModuleDef moduledef`); else to the one elsewhere
+  // (external linkage). Without `from`, the first of that name.
   const Function* function(const std::string& name, const std::string& file = {}) const;
-  const ModuleDef* module_def(const std::string& name) const;
-  const SlotTable* module_slots(const std::string& name) const;
-  const SlotTable* type_slots(const std::string& name) const;
-  const MethodTable* method_table(const std::string& name) const;
+  const ModuleDef* module_def(const std::string& name, const std::string& from = {}) const;
+  const SlotTable* module_slots(const std::string& name, const std::string& from = {}) const;
+  const SlotTable* type_slots(const std::string& name, const std::string& from = {}) const;
+  const MethodTable* method_table(const std::string& name, const std::string& from = {}) const;
+  // Whether two files are compiled together (one is, or includes, the other in some unit).
+  bool same_unit(const std::string& a, const std::string& b) const;
   const MemberTable* member_table(const std::string& name, const std::string& file) const;
   const InitFunction* init_for(const Module& m) const;
+  // The PyModuleDef an init function creates its module from, resolved where the creation is written.
+  const ModuleDef* def_of(const InitFunction& init) const;
   // The module a file belongs to ("" when none or ambiguous).
   std::string module_of(const std::string& file) const;
   // Functions reachable from `roots` through direct calls within the tree.
