@@ -826,22 +826,34 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     init.head.end = where_.offset(body->getBeginLoc());
     init.whole = where_.range(fd->getSourceRange());
     init.create_range = where_.range(create->getSourceRange());
+    // The variable the module is kept in. In a chain (`m = the_module = PyModule_Create(...)`)
+    // every link holds it: a local is the one init works with and returns, a global only a copy.
     const VarDecl* module_var = nullptr;
+    auto consider = [&](const VarDecl* vd) {
+      if (vd && (!module_var || (module_var->hasGlobalStorage() && !vd->hasGlobalStorage()))) module_var = vd;
+    };
     walk_init_body(body, nullptr, [&](const Stmt* s, const Stmt*) {
       if (const auto* ds = dyn_cast<DeclStmt>(s))
         for (const Decl* d : ds->decls())
           if (const auto* vd = dyn_cast<VarDecl>(d))
-            if (vd->getInit() && strip(vd->getInit()) == create) module_var = vd;
+            if (vd->getInit() && ends_in(vd->getInit(), create)) consider(vd);
       if (const auto* bo = dyn_cast<BinaryOperator>(s))
-        if (bo->isAssignmentOp() && strip(bo->getRHS()) == create)
-          if (const auto* dre = dyn_cast<DeclRefExpr>(strip(bo->getLHS())))
-            module_var = dyn_cast<VarDecl>(dre->getDecl());
+        if (bo->isAssignmentOp() && ends_in(bo->getRHS(), create))
+          if (const auto* dre = dyn_cast<DeclRefExpr>(strip(bo->getLHS()))) consider(dyn_cast<VarDecl>(dre->getDecl()));
     });
     if (module_var) init.module_variable = module_var->getNameAsString();
     auto is_module_var = [&](const Expr* e) {
       const auto* dre = dyn_cast_or_null<DeclRefExpr>(strip(e));
       return module_var && dre && dre->getDecl() == module_var;
     };
+    // `fail: Py_XDECREF(m); return NULL;`: a labelled release with a statement after the label
+    // goes like one in a block; the label then labels that statement.
+    std::set<const Stmt*> followed_labels;
+    walk_init_body(body, nullptr, [&](const Stmt* s, const Stmt*) {
+      if (const auto* block = dyn_cast<CompoundStmt>(s))
+        for (auto it = block->body_begin(); it != block->body_end(); ++it)
+          if (isa<LabelStmt>(*it) && std::next(it) != block->body_end()) followed_labels.insert(*it);
+    });
     walk_init_body(body, nullptr, [&](const Stmt* s, const Stmt* parent) {
       if (const auto* ret = dyn_cast<ReturnStmt>(s)) {
         InitReturn r;
@@ -858,10 +870,22 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         bool release = name.find("DECREF") != std::string::npos;
         if (release && call->getNumArgs() == 1 && is_module_var(call->getArg(0))) {
           init.module_releases.push_back(where_.range(call->getSourceRange(), /*with_semicolon=*/true));
-          if (!parent || !isa<CompoundStmt>(parent)) init.release_outside_block = true;
+          if (!parent || !(isa<CompoundStmt>(parent) || followed_labels.count(parent))) init.release_outside_block = true;
         }
       }
     });
+  }
+
+  // `e` is `value`, or an assignment chain whose last right-hand side is `value` (`a = b = value`).
+  static bool ends_in(const Expr* e, const Expr* value) {
+    for (int links = 0; e && links < 16; ++links) {
+      e = strip(e);
+      if (e == value) return true;
+      const auto* bo = dyn_cast<BinaryOperator>(e);
+      if (!bo || !bo->isAssignmentOp()) return false;
+      e = bo->getRHS();
+    }
+    return false;
   }
 
   // A value the code does not own a reference to (see GlobalUse::assigned_borrowed).

@@ -250,7 +250,7 @@ void Planner::plan_access(const std::string& name, const std::set<std::string>& 
     bool converted_init = plan_.execs.count(name) && name == init.builder;
     fp.module = converted_init ? plan_.init_module_param : module_parameter(*f, "OG101");
     if (fp.module.empty() || !f->body_begin) refuse(f->loc, "cannot find the module parameter of '" + f->name + "'");
-    else if (!converted_init) check_direct_calls(*f);
+    else if (!converted_init && checked_direct_calls_.insert(name).second) check_direct_calls(*f);
   } else {
     fp.access = StateAccess::StateParameter;
     if (auto helper = plan_.readying_helpers.find(name); helper != plan_.readying_helpers.end())
