@@ -1,4 +1,5 @@
 #include "fact_collector.h"
+#include "local_table.h"
 #include "read_only.h"
 
 #include <algorithm>
@@ -633,7 +634,9 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     }
     if (use.kind == UseKind::AddressOf) {
       use.passed_to = enclosing_callee();
-      use.address_only_read = address_only_read(ctx_, address_op_ ? static_cast<const Expr*>(address_op_) : decay_of(dre));
+      const Expr* address = address_op_ ? static_cast<const Expr*>(address_op_) : decay_of(dre);
+      use.address_only_read = address_only_read(ctx_, address);
+      use.address_in_local_table = !use.address_only_read && address_kept_in_local_table(ctx_, address);
     }
     // `Py_CLEAR(g)`, `Py_SETREF(g, v)`: the macro takes the address for its own statement and keeps
     // it nowhere; count the macro as where the address goes.

@@ -132,7 +132,8 @@ void Planner::check_global(const Global& g, const std::vector<const Global*>& gl
                         "' is built from too: one module's state cannot serve both");
       continue;
     }
-    if (u.kind == UseKind::AddressOf && u.passed_to.empty() && !u.address_only_read && !is_type(g)) {
+    if (u.kind == UseKind::AddressOf && u.passed_to.empty() && !u.address_only_read && !u.address_in_local_table &&
+        !is_type(g)) {
       refuse(u.loc, "the address of '" + g.name + "' is kept in '" + u.function +
                         "' (stored, returned or used as a pointer): after the port it would point into "
                         "one interpreter's state, and the rewriter cannot follow the pointer");

@@ -60,6 +60,9 @@ struct GlobalUse {
   std::string passed_to;      // when its address (or decayed array) is a call argument: the callee
   bool address_only_read = false;  // the address is only used to read: a const or read-only parameter,
                                    // a comparison, a local pointer only read through
+  // The address is an element of a local table's initializer that the function only indexes,
+  // dereferencing each pointer to store a new reference or to read it (analyzer/local_table.h).
+  bool address_in_local_table = false;
   SourceRange range;          // the name as written (for the rewriter)
   SourceRange address_range;  // for `&name`: the whole `&name` as written
   // When spelled in the arguments of a macro (`PyObject_New(T, &Type)`): that outermost macro's
