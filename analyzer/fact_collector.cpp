@@ -526,6 +526,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         if (!invalid && at && at[skipped] == '(') c.args_begin = where_.offset(after_callee) + skipped + 1;
       }
     }
+    if (!c.macro.empty()) c.macro_args = spelled_arguments(call);
     c.arg0_is_type_pointer = arg0_type_ptr;
     if (arg0_type_ptr && c.callee.find("DECREF") != std::string::npos) caller->releases_type = true;
     if (c.callee == "PyModule_GetState" || c.callee == "PyType_GetModuleState") record_state_cast(call);
@@ -537,6 +538,24 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   }
 
  private:
+  // A call a macro of the tree makes: where its `(` is spelled in that macro's definition, when
+  // the callee's name and the `(` both are (not pasted, not brought by another macro's argument).
+  owngil::SourceRange spelled_arguments(const CallExpr* call) {
+    SourceManager& sm = where_.sm();
+    SourceLocation name = sm.getSpellingLoc(call->getCallee()->getEndLoc());
+    if (name.isInvalid() || sm.isWrittenInScratchSpace(name) || !where_.is_user(name)) return {};
+    SourceLocation after = Lexer::getLocForEndOfToken(name, 0, sm, where_.lang());
+    if (after.isInvalid()) return {};
+    bool invalid = false;
+    const char* at = sm.getCharacterData(after, &invalid);
+    unsigned skipped = 0;
+    while (!invalid && at && (at[skipped] == ' ' || at[skipped] == '\t')) ++skipped;
+    if (invalid || !at || at[skipped] != '(') return {};
+    std::pair<FileID, unsigned> spot = sm.getDecomposedLoc(after);
+    unsigned offset = spot.second + skipped + 1;
+    return {where_.loc(after).file, offset, offset};
+  }
+
   // The statement of the enclosing `{ }` block that holds `call`, and whether it is only the call
   // (`f(x);`) or a check of its result with no else (`if (f(x) < 0) { ... }`).
   void locate_statement(const CallExpr* call, Call& c) {

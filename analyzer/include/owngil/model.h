@@ -126,6 +126,9 @@ struct Call {
   bool arg0_is_type_pointer = false;  // first argument has type PyTypeObject*
   SourceRange range;      // the call as written; invalid when a macro makes the call
   SourceRange macro_range;  // when a macro makes it: that macro's invocation as written (`PyObject_Del(self)`)
+  // When the tree's own macro spells the call, name and `(` alike, in its definition: just after
+  // that `(` (begin == end), so its arguments can be rewritten there for every expansion.
+  SourceRange macro_args;
   // Filled for PyState_* calls only, which the rewriter replaces or removes:
   SourceRange statement;  // the statement of the enclosing block that holds it, with its `;`
   // That statement is the call alone, or an `if` without else testing its result: removing the
