@@ -1,4 +1,5 @@
 #include "fact_collector.h"
+#include "local_table.h"
 #include "read_only.h"
 
 #include <algorithm>
@@ -525,6 +526,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         if (!invalid && at && at[skipped] == '(') c.args_begin = where_.offset(after_callee) + skipped + 1;
       }
     }
+    if (!c.macro.empty()) c.macro_args = spelled_arguments(call);
     c.arg0_is_type_pointer = arg0_type_ptr;
     if (arg0_type_ptr && c.callee.find("DECREF") != std::string::npos) caller->releases_type = true;
     if (arg0 && c.callee.find("DECREF") != std::string::npos) note_parameter_release(caller, arg0, c.loc);
@@ -542,6 +544,24 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     const auto* param = dre ? dyn_cast<ParmVarDecl>(dre->getDecl()) : nullptr;
     if (!param || param->getDeclContext() != function_) return;
     caller->released_params.push_back({param->getFunctionScopeIndex(), at});
+  }
+
+  // A call a macro of the tree makes: where its `(` is spelled in that macro's definition, when
+  // the callee's name and the `(` both are (not pasted, not brought by another macro's argument).
+  owngil::SourceRange spelled_arguments(const CallExpr* call) {
+    SourceManager& sm = where_.sm();
+    SourceLocation name = sm.getSpellingLoc(call->getCallee()->getEndLoc());
+    if (name.isInvalid() || sm.isWrittenInScratchSpace(name) || !where_.is_user(name)) return {};
+    SourceLocation after = Lexer::getLocForEndOfToken(name, 0, sm, where_.lang());
+    if (after.isInvalid()) return {};
+    bool invalid = false;
+    const char* at = sm.getCharacterData(after, &invalid);
+    unsigned skipped = 0;
+    while (!invalid && at && (at[skipped] == ' ' || at[skipped] == '\t')) ++skipped;
+    if (invalid || !at || at[skipped] != '(') return {};
+    std::pair<FileID, unsigned> spot = sm.getDecomposedLoc(after);
+    unsigned offset = spot.second + skipped + 1;
+    return {where_.loc(after).file, offset, offset};
   }
 
   // The statement of the enclosing `{ }` block that holds `call`, and whether it is only the call
@@ -641,7 +661,9 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     }
     if (use.kind == UseKind::AddressOf) {
       use.passed_to = enclosing_callee();
-      use.address_only_read = address_only_read(ctx_, address_op_ ? static_cast<const Expr*>(address_op_) : decay_of(dre));
+      const Expr* address = address_op_ ? static_cast<const Expr*>(address_op_) : decay_of(dre);
+      use.address_only_read = address_only_read(ctx_, address);
+      use.address_in_local_table = !use.address_only_read && address_kept_in_local_table(ctx_, address);
     }
     // `Py_CLEAR(g)`, `Py_SETREF(g, v)`: the macro takes the address for its own statement and keeps
     // it nowhere; count the macro as where the address goes.
@@ -834,22 +856,34 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     init.head.end = where_.offset(body->getBeginLoc());
     init.whole = where_.range(fd->getSourceRange());
     init.create_range = where_.range(create->getSourceRange());
+    // The variable the module is kept in. In a chain (`m = the_module = PyModule_Create(...)`)
+    // every link holds it: a local is the one init works with and returns, a global only a copy.
     const VarDecl* module_var = nullptr;
+    auto consider = [&](const VarDecl* vd) {
+      if (vd && (!module_var || (module_var->hasGlobalStorage() && !vd->hasGlobalStorage()))) module_var = vd;
+    };
     walk_init_body(body, nullptr, [&](const Stmt* s, const Stmt*) {
       if (const auto* ds = dyn_cast<DeclStmt>(s))
         for (const Decl* d : ds->decls())
           if (const auto* vd = dyn_cast<VarDecl>(d))
-            if (vd->getInit() && strip(vd->getInit()) == create) module_var = vd;
+            if (vd->getInit() && ends_in(vd->getInit(), create)) consider(vd);
       if (const auto* bo = dyn_cast<BinaryOperator>(s))
-        if (bo->isAssignmentOp() && strip(bo->getRHS()) == create)
-          if (const auto* dre = dyn_cast<DeclRefExpr>(strip(bo->getLHS())))
-            module_var = dyn_cast<VarDecl>(dre->getDecl());
+        if (bo->isAssignmentOp() && ends_in(bo->getRHS(), create))
+          if (const auto* dre = dyn_cast<DeclRefExpr>(strip(bo->getLHS()))) consider(dyn_cast<VarDecl>(dre->getDecl()));
     });
     if (module_var) init.module_variable = module_var->getNameAsString();
     auto is_module_var = [&](const Expr* e) {
       const auto* dre = dyn_cast_or_null<DeclRefExpr>(strip(e));
       return module_var && dre && dre->getDecl() == module_var;
     };
+    // `fail: Py_XDECREF(m); return NULL;`: a labelled release with a statement after the label
+    // goes like one in a block; the label then labels that statement.
+    std::set<const Stmt*> followed_labels;
+    walk_init_body(body, nullptr, [&](const Stmt* s, const Stmt*) {
+      if (const auto* block = dyn_cast<CompoundStmt>(s))
+        for (auto it = block->body_begin(); it != block->body_end(); ++it)
+          if (isa<LabelStmt>(*it) && std::next(it) != block->body_end()) followed_labels.insert(*it);
+    });
     walk_init_body(body, nullptr, [&](const Stmt* s, const Stmt* parent) {
       if (const auto* ret = dyn_cast<ReturnStmt>(s)) {
         InitReturn r;
@@ -866,10 +900,22 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         bool release = name.find("DECREF") != std::string::npos;
         if (release && call->getNumArgs() == 1 && is_module_var(call->getArg(0))) {
           init.module_releases.push_back(where_.range(call->getSourceRange(), /*with_semicolon=*/true));
-          if (!parent || !isa<CompoundStmt>(parent)) init.release_outside_block = true;
+          if (!parent || !(isa<CompoundStmt>(parent) || followed_labels.count(parent))) init.release_outside_block = true;
         }
       }
     });
+  }
+
+  // `e` is `value`, or an assignment chain whose last right-hand side is `value` (`a = b = value`).
+  static bool ends_in(const Expr* e, const Expr* value) {
+    for (int links = 0; e && links < 16; ++links) {
+      e = strip(e);
+      if (e == value) return true;
+      const auto* bo = dyn_cast<BinaryOperator>(e);
+      if (!bo || !bo->isAssignmentOp()) return false;
+      e = bo->getRHS();
+    }
+    return false;
   }
 
   // A value the code does not own a reference to (see GlobalUse::assigned_borrowed).

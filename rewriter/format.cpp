@@ -51,9 +51,25 @@ bool is_header(const std::string& file) {
   return false;
 }
 
+namespace {
+
+// Only blanks and one comment that ends on this line (`  /* what x holds */`, `// why`) between
+// `from` and `to` (a line's end): the comment describes the statement before it on the line.
+bool only_trailing_comment(const std::string& src, size_t from, size_t to) {
+  size_t at = src.find_first_not_of(" \t\r", from);
+  if (at == std::string::npos || at >= to) return true;
+  if (src.compare(at, 2, "//") == 0) return true;
+  if (src.compare(at, 2, "/*") != 0) return false;
+  size_t close = src.find("*/", at + 2);
+  return close != std::string::npos && close + 2 <= to && only_whitespace(src, close + 2, to);
+}
+
+}  // namespace
+
+// A comment after the statement on its line goes with it: it describes what is removed.
 Edit removal_of(const std::string& src, const SourceRange& r) {
   size_t begin = line_start(src, r.begin), end = src.find('\n', r.end);
-  if (only_whitespace(src, begin, r.begin) && end != std::string::npos && only_whitespace(src, r.end, end)) {
+  if (only_whitespace(src, begin, r.begin) && end != std::string::npos && only_trailing_comment(src, r.end, end)) {
     // Between two blank lines, take one of them too, so no double blank line is left.
     if (blank_line_before(src, begin) && blank_line_at(src, end + 1)) ++end;
     return {r.file, static_cast<unsigned>(begin), static_cast<unsigned>(end + 1), ""};
@@ -125,8 +141,11 @@ void take_blank_line_after_removed_runs(std::vector<Edit>& edits,
     bool whole_lines = begin == line_start(src, begin) && end > 0 && src[end - 1] == '\n';
     bool blank_before = blank_line_before(src, begin), blank_after = blank_line_at(src, end);
     bool ends_with_blank = blank_line_before(src, end);  // the last removal took a blank line already
+    // Text inserted at the run's end, or inside it (the state struct where the globals were),
+    // brings its own layout: the run is no longer a gap to close.
     bool edit_there = std::any_of(edits.begin(), edits.end(), [&](const Edit& e) {
-      return e.file == removals[i]->file && e.begin == end;
+      return e.file == removals[i]->file &&
+             (e.begin == end || (e.begin == e.end && !e.text.empty() && e.begin > begin && e.begin < end));
     });
     if (j > i && whole_lines && blank_before && blank_after && !ends_with_blank && !edit_there) removals[j]->end++;
     i = j + 1;

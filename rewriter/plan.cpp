@@ -84,7 +84,7 @@ PortPlan Planner::run(const std::vector<Finding>& findings, const std::set<std::
   plan_.state_type = module_.name + "_state";
   plan_.getter = "get_" + module_.name + "_state";
   plan_.declares_no_gil = declares_no_gil();
-  std::vector<const Global*> state = state_globals(mine, rules);
+  std::vector<const Global*> state = plan_module_aliases(state_globals(mine, rules));
   size_rule_ = plan_.wanted.count("OG003") ? "OG003" : "OG101";
   if (!state.empty()) plan_state(state);
   if (plan_.wanted.count("OG302")) plan_find_module();

@@ -65,6 +65,14 @@ struct MovedGlobal {
   std::vector<const GlobalUse*> borrowed_writes;
 };
 
+// A global that only ever holds the module being built (`the_module = m;`, `m = the_module =
+// PyModule_Create(...)`): the module owns itself, so it is no state member; it disappears.
+struct ModuleAlias {
+  const Global* global = nullptr;
+  std::vector<std::pair<const GlobalUse*, std::string>> reads;  // each read, and the module it becomes
+  std::vector<const GlobalUse*> writes;                         // each write of the module, removed
+};
+
 // `PyType_Ready(&T)` (or PyStructSequence_InitType2) that becomes the creation of the heap type.
 struct TypeCreation {
   const GlobalUse* use = nullptr;
@@ -128,6 +136,7 @@ struct PortPlan {
   std::string new_slot_table;      // ... or, when it has none, a new one of that name (m_slots)
   std::vector<ModuleLookup> module_lookups;  // OG302
   std::vector<MovedGlobal> globals;    // in the model's order
+  std::vector<ModuleAlias> module_aliases;
   std::vector<ConvertedType> types;    // in the model's order
   std::map<std::string, FunctionPlan> functions;  // every function that needs the state, by name
   std::vector<NamedParameter> named_parameters;

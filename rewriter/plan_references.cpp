@@ -10,18 +10,74 @@ namespace owngil {
 // A write that stores the module being built (`g = m;` of init's module, `g = module;` in an exec
 // function, `g = PyModule_Create(...)`); null when there is none.
 const GlobalUse* Planner::holds_the_module(const Global& g) const {
+  for (const GlobalUse& u : g.uses)
+    if (is_module_write(u)) return &u;
+  return nullptr;
+}
+
+bool Planner::is_module_write(const GlobalUse& u) const {
   static const std::set<std::string> creators = {"PyModule_Create", "PyModule_Create2", "PyModule_FromDefAndSpec",
                                                  "PyModule_FromDefAndSpec2"};
-  for (const GlobalUse& u : g.uses) {
-    if (u.kind != UseKind::Write) continue;
-    if (creators.count(u.assigned_from)) return &u;
-    if (u.assigned_variable.empty() || !plan_.execs.count(u.function)) continue;
-    const Function* f = module_function(u.function);
-    bool module_param = f && !f->params.empty() && f->params[0].name == u.assigned_variable;
-    bool init_module = u.function == plan_.init->builder && u.assigned_variable == plan_.init->module_variable;
-    if (module_param || init_module) return &u;
+  if (u.kind != UseKind::Write) return false;
+  if (creators.count(u.assigned_from)) return true;
+  if (u.assigned_variable.empty() || !plan_.execs.count(u.function)) return false;
+  const Function* f = module_function(u.function);
+  bool module_param = f && !f->params.empty() && f->params[0].name == u.assigned_variable;
+  bool init_module = u.function == plan_.init->builder && u.assigned_variable == plan_.init->module_variable;
+  return module_param || init_module;
+}
+
+// Globals that only ever hold the module being built are no state: the module owns itself, and
+// the state's hooks would release it once more. Every read becomes the module the reading
+// function is given (a module-level function's first parameter, the exec function's module) and
+// every write goes. Returns the globals that are left for the state.
+std::vector<const Global*> Planner::plan_module_aliases(const std::vector<const Global*>& globals) {
+  plan_.execs = exec_functions();
+  module_methods_ = module_level_functions();
+  std::vector<const Global*> rest;
+  for (const Global* g : globals) {
+    if (g->kind != GlobalKind::ObjectPointer || !holds_the_module(*g)) {
+      rest.push_back(g);
+      continue;
+    }
+    ModuleAlias alias;
+    alias.global = g;
+    bool ok = g->decl.valid() && g->redeclarations.empty() && g->storage == Storage::FileStatic;
+    if (!ok) refuse(g->loc, "'" + g->name + "' holds the module object itself and is declared where fix cannot remove it");
+    for (const GlobalUse& u : g->uses) ok &= plan_alias_use(*g, u, alias);
+    if (ok) plan_.module_aliases.push_back(alias);
   }
-  return nullptr;
+  return rest;
+}
+
+// One use of a global that holds the module: a write of the module goes; a read, in a function
+// that is given the module, becomes that module.
+bool Planner::plan_alias_use(const Global& g, const GlobalUse& u, ModuleAlias& alias) {
+  auto fail = [&](const std::string& why) {
+    refuse(u.loc, "'" + g.name + "' holds the module object itself, a pointer the module owns, and " + why +
+                      ": use the module at hand instead (the module argument of methods and exec, "
+                      "PyType_GetModuleByDef in a type's functions)");
+    return false;
+  };
+  if (!u.macro.empty() || !u.range.valid()) return fail("this use is written by a macro");
+  if (u.kind == UseKind::AddressOf) return fail("its address is taken here");
+  if (u.kind == UseKind::Write) {
+    if (!is_module_write(u) || !u.assigned_range.valid()) return fail("it is assigned something else here");
+    alias.writes.push_back(&u);
+    return true;
+  }
+  const Function* f = u.function.empty() ? nullptr : module_function(u.function);
+  if (!f) return fail("it is read outside the module's functions");
+  const InitFunction& init = *plan_.init;
+  std::string module;
+  if (u.function == init.builder && init.style == InitStyle::SinglePhase)
+    module = !init.module_variable.empty() && init.module_variable != g.name ? init.module_variable : plan_.init_module_param;
+  else if (module_methods_.count(u.function) || plan_.execs.count(u.function))
+    module = module_parameter(*f, "OG101");
+  if (module.empty()) return fail("'" + u.function + "', which reads it, is not given the module");
+  if (module_methods_.count(u.function) && checked_direct_calls_.insert(u.function).second) check_direct_calls(*f);
+  alias.reads.emplace_back(&u, module);
+  return true;
 }
 
 // Whether `u` is the whole argument of a call of one of `macros`: `Py_DECREF(g)`.

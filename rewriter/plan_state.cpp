@@ -172,7 +172,8 @@ void Planner::check_global(const Global& g, const std::vector<const Global*>& gl
                         "' is built from too: one module's state cannot serve both");
       continue;
     }
-    if (u.kind == UseKind::AddressOf && u.passed_to.empty() && !u.address_only_read && !is_type(g)) {
+    if (u.kind == UseKind::AddressOf && u.passed_to.empty() && !u.address_only_read && !u.address_in_local_table &&
+        !is_type(g)) {
       refuse(u.loc, "the address of '" + g.name + "' is kept in '" + u.function +
                         "' (stored, returned or used as a pointer): after the port it would point into "
                         "one interpreter's state, and the rewriter cannot follow the pointer");
@@ -197,6 +198,26 @@ bool Planner::macro_body_rewritable(const GlobalUse& u, const Global& g) {
     return fail("defined in " + u.spelling.file + ", which module '" + other + "' is built from too");
   for (const InactiveRegion& r : model_.inactive_regions)
     if (module_.files.count(r.file) && r.identifiers.count(u.macro))
+      return fail("which an inactive #if branch at " + r.file + ":" + std::to_string(r.begin_line) +
+                  " expands too: that expansion could not be given the state");
+  return true;
+}
+
+// A call the tree's own macro makes gets the state in the macro's definition, as a use of a
+// global there does: every expansion is then a call from a function that has the state (each
+// one calls the helper, so each one needs it), unless an inactive #if branch expands it too.
+bool Planner::macro_call_rewritable(const Call& c) {
+  auto fail = [&](const std::string& why) {
+    refuse(c.loc, "this call to '" + c.callee + "' is written by macro '" + c.macro + "', " + why);
+    return false;
+  };
+  if (!c.macro_args.valid()) return fail("whose definition does not spell the call (name and '(') in this tree");
+  if (!module_.files.count(c.macro_args.file)) return fail("defined outside the module's files");
+  if (plan_.readying_helpers.count(c.callee)) return fail("and the helper also needs each caller's module");
+  if (std::string other = other_module_sharing(c.macro_args.file); !other.empty())
+    return fail("defined in " + c.macro_args.file + ", which module '" + other + "' is built from too");
+  for (const InactiveRegion& r : model_.inactive_regions)
+    if (module_.files.count(r.file) && r.identifiers.count(c.macro))
       return fail("which an inactive #if branch at " + r.file + ":" + std::to_string(r.begin_line) +
                   " expands too: that expansion could not be given the state");
   return true;
@@ -292,7 +313,7 @@ void Planner::plan_access(const std::string& name, const std::set<std::string>& 
     bool converted_init = plan_.execs.count(name) && name == init.builder;
     fp.module = converted_init ? plan_.init_module_param : module_parameter(*f, "OG101");
     if (fp.module.empty() || !f->body_begin) refuse(f->loc, "cannot find the module parameter of '" + f->name + "'");
-    else if (!converted_init) check_direct_calls(*f);
+    else if (!converted_init && checked_direct_calls_.insert(name).second) check_direct_calls(*f);
   } else {
     fp.access = StateAccess::StateParameter;
     if (auto helper = plan_.readying_helpers.find(name); helper != plan_.readying_helpers.end())
@@ -301,10 +322,7 @@ void Planner::plan_access(const std::string& name, const std::set<std::string>& 
   }
   for (const Call& c : f->calls) {
     if (!needs.count(c.callee) || is_entry(c.callee)) continue;
-    if (!c.args_begin) {
-      refuse(c.loc, "this call to '" + c.callee + "' is written by a macro");
-      continue;
-    }
+    if (!c.args_begin && !macro_call_rewritable(c)) continue;
     StateCall call;
     call.call = &c;
     if (plan_.readying_helpers.count(c.callee)) {  // it creates types: it needs the module too

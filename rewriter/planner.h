@@ -42,7 +42,11 @@ class Planner {
   void check_global(const Global& g, const std::vector<const Global*>& globals, std::set<std::string>* direct,
                     std::set<std::string>* files);
   const GlobalUse* holds_the_module(const Global& g) const;
+  bool is_module_write(const GlobalUse& u) const;
+  std::vector<const Global*> plan_module_aliases(const std::vector<const Global*>& globals);
+  bool plan_alias_use(const Global& g, const GlobalUse& u, ModuleAlias& alias);
   bool macro_body_rewritable(const GlobalUse& u, const Global& g);
+  bool macro_call_rewritable(const Call& c);
   std::string used_in_initializer(const Global& g, const GlobalUse& u) const;
   bool inside_converted_type(const GlobalUse& u) const;
   std::set<std::string> functions_needing_state(const std::set<std::string>& direct);
@@ -90,6 +94,7 @@ class Planner {
   std::map<std::string, std::string> reached_through_;  // function -> "uses 'g'" or "calls 'helper'"
   std::map<std::string, TypeAccess> type_access_;      // functions of converted types -> how they find the type
   std::set<std::string> module_methods_;
+  std::set<std::string> checked_direct_calls_;  // module-level functions whose C callers were checked
   std::map<std::string, std::string> module_params_;  // function key -> its first parameter's name
   // Built once (the model is large, and these are asked for every function): the module's
   // functions by name (the first in model order), and every call of the module's files by callee.

@@ -50,6 +50,7 @@ void repair_state_struct(const RepairContext&, RepairResult&);       // state_st
 void repair_heap_types(const RepairContext&, RepairResult&);         // heap_types.cpp
 void repair_gc_allocation(const RepairContext&, RepairResult&);      // gc_allocation.cpp
 void repair_moved_globals(const RepairContext&, RepairResult&);      // moved_globals.cpp
+void repair_module_aliases(const RepairContext&, RepairResult&);     // module_aliases.cpp
 void repair_find_module(const RepairContext&, RepairResult&);        // find_module.cpp
 void repair_init_to_exec(const RepairContext&, RepairResult&);       // init_to_exec.cpp
 void repair_interpreter_slots(const RepairContext&, RepairResult&);  // interpreter_slots.cpp

@@ -1,6 +1,7 @@
 // The port plan alone: which functions get the state and how, what moves, which names, and every
 // refusal of a module at once, before any text is edited.
 #include <catch2/catch.hpp>
+#include <cstring>
 
 #include "planned.h"
 
@@ -139,4 +140,94 @@ static PyObject *get(PyObject *module, PyObject *arg) { (void)module; (void)arg;
     Py_XDECREF(get(self, arg)); return get(self, arg);
 })" + tail);
   CHECK(with_module.plan().refusals.empty());
+}
+
+TEST_CASE("plan: a global that only holds the module becomes the module at hand, not state", "[plan][alias]") {
+  Planned p = planned(R"(#include <Python.h>
+static PyObject *the_module;
+static PyObject *counter;
+static PyObject *whoami(PyObject *self, PyObject *unused) { (void)unused; Py_XINCREF(counter); return Py_NewRef(the_module); }
+static PyMethodDef methods[] = {{"whoami", whoami, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_m(void) {
+    PyObject *m = NULL;
+    m = the_module = PyModule_Create(&def);
+    if (m == NULL)
+        goto fail;
+    return m;
+fail:
+    Py_XDECREF(m);
+    return NULL;
+}
+)");
+  const PortPlan& plan = p.plan();
+  REQUIRE(plan.refusals.empty());
+  // The chain's local is init's module: `return m` is the module, the labelled release goes.
+  CHECK(plan.init->module_variable == "m");
+  REQUIRE(plan.module_aliases.size() == 1);
+  CHECK(plan.module_aliases[0].global->name == "the_module");
+  CHECK(plan.module_aliases[0].writes.size() == 1);
+  REQUIRE(plan.module_aliases[0].reads.size() == 1);
+  CHECK(plan.module_aliases[0].reads[0].second == "self");
+  REQUIRE(plan.globals.size() == 1);  // only the real state
+  CHECK(plan.globals[0].member == "counter");
+  std::string ported = applied(p, run_repair(p, repair_module_aliases));
+  CHECK(ported.find("the_module") == std::string::npos);
+  CHECK(ported.find("m = PyModule_Create(&def);") != std::string::npos);
+  CHECK(ported.find("return Py_NewRef(self);") != std::string::npos);
+}
+
+TEST_CASE("plan: a global holding the module, read where no module is given, is refused", "[plan][alias]") {
+  Planned p = planned(R"(#include <Python.h>
+static PyObject *the_module;
+static PyObject *name_of(void) { return PyModule_GetNameObject(the_module); }
+static PyObject *name(PyObject *self, PyObject *unused) { (void)self; (void)unused; return name_of(); }
+static PyMethodDef methods[] = {{"name", name, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "m", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_m(void) {
+    PyObject *m = PyModule_Create(&def);
+    the_module = m;
+    return m;
+}
+)");
+  const PortPlan& plan = p.plan();
+  REQUIRE(plan.refusals.size() == 1);
+  CHECK(plan.refusals[0].reason.find("'name_of', which reads it, is not given the module") != std::string::npos);
+  CHECK(plan.module_aliases.empty());
+}
+
+TEST_CASE("plan: an address kept in a local table that never leaves the function is followed", "[plan][local-table]") {
+  const char* kept = R"(#include <Python.h>
+static PyObject *E1;
+static int make(PyObject *m) {
+    struct { PyObject **slot; const char *name; } t[] = {{&E1, "m.E1"}};
+    for (int i = 0; i < 1; i++) {
+        *t[i].slot = PyErr_NewException(t[i].name, NULL, NULL);
+        if (!*t[i].slot || PyModule_AddObjectRef(m, "E1", *t[i].slot) < 0) return -1;
+    }
+    return 0;
+}
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "m", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_m(void) {
+    PyObject *m = PyModule_Create(&def);
+    if (m == NULL) return NULL;
+    if (make(m) < 0) { Py_DECREF(m); return NULL; }
+    return m;
+}
+)";
+  Planned p = planned(kept);
+  REQUIRE(p.plan().refusals.empty());
+  REQUIRE(p.plan().function("make"));
+  CHECK(p.plan().function("make")->access == StateAccess::StateParameter);
+  // The same table handed to another function, or a pointer from it stolen, is not followed.
+  std::string escapes = kept;
+  escapes.replace(escapes.find("    for (int i"), 0, "    keep(t);\n");
+  escapes.replace(escapes.find("static int make"), 0, "void keep(void *);\n");
+  Planned e = planned(escapes);
+  REQUIRE(e.plan().refusals.size() == 1);
+  CHECK(e.plan().refusals[0].reason.find("the address of 'E1' is kept in 'make'") != std::string::npos);
+  std::string stolen = kept;
+  stolen.replace(stolen.find("PyModule_AddObjectRef"), strlen("PyModule_AddObjectRef"), "PyModule_AddObject");
+  Planned s = planned(stolen);
+  CHECK_FALSE(s.plan().refusals.empty());
 }

@@ -60,6 +60,9 @@ struct GlobalUse {
   std::string passed_to;      // when its address (or decayed array) is a call argument: the callee
   bool address_only_read = false;  // the address is only used to read: a const or read-only parameter,
                                    // a comparison, a local pointer only read through
+  // The address is an element of a local table's initializer that the function only indexes,
+  // dereferencing each pointer to store a new reference or to read it (analyzer/local_table.h).
+  bool address_in_local_table = false;
   SourceRange range;          // the name as written (for the rewriter)
   SourceRange address_range;  // for `&name`: the whole `&name` as written
   // When spelled in the arguments of a macro (`PyObject_New(T, &Type)`): that outermost macro's
@@ -123,6 +126,9 @@ struct Call {
   bool arg0_is_type_pointer = false;  // first argument has type PyTypeObject*
   SourceRange range;      // the call as written; invalid when a macro makes the call
   SourceRange macro_range;  // when a macro makes it: that macro's invocation as written (`PyObject_Del(self)`)
+  // When the tree's own macro spells the call, name and `(` alike, in its definition: just after
+  // that `(` (begin == end), so its arguments can be rewritten there for every expansion.
+  SourceRange macro_args;
   // Filled for PyState_* calls only, which the rewriter replaces or removes:
   SourceRange statement;  // the statement of the enclosing block that holds it, with its `;`
   // That statement is the call alone, or an `if` without else testing its result: removing the
