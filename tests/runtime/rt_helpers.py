@@ -86,3 +86,35 @@ def started_then_spin(queue, seconds):
     """Tells `queue` it started, then keeps its interpreter busy for `seconds`."""
     queue.put("started")
     return spin(seconds)
+
+
+class CodedError(Exception):
+    """An exception whose __init__ wants other arguments than the args it gives its base."""
+
+    def __init__(self, code, text):
+        super().__init__(f"{code}: {text}")
+        self.code = code
+
+
+def fail_coded(code, text):
+    raise CodedError(code, text)
+
+
+def sum_of_buffer_in(queue):
+    """The sum of the bytes of the Buffer waiting in `queue`."""
+    return sum(memoryview(queue.get(timeout=30)))
+
+
+def new_buffer(size, value):
+    """A Buffer made here and returned: nothing but the result refers to it any more."""
+    import owngil
+    buffer = owngil.Buffer(size)
+    memoryview(buffer)[:] = bytes([value]) * size
+    return buffer
+
+
+def new_queue_with(item):
+    import owngil
+    queue = owngil.Queue()
+    queue.put(item)
+    return queue

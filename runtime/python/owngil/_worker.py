@@ -5,6 +5,7 @@ str, bytes, and tuples, lists, dicts and sets of them: the fast path), pickle fo
 """
 import importlib
 import importlib.util
+import io
 import marshal
 import pickle
 import sys
@@ -64,6 +65,48 @@ def resolve(reference):
     return obj
 
 
+def _rebuild_exception(kind, args, state):
+    """An exception as it was, without calling its __init__ (which may want other arguments than
+    the `args` it passed to its base: `MyError(code, text)` calling `super().__init__(text)`)."""
+    error = kind.__new__(kind, *args)
+    error.args = args
+    if state:
+        error.__dict__.update(state)
+    return error
+
+
+class _ExceptionPickler(pickle.Pickler):
+    """Pickles exceptions by type, args and attributes rather than by calling the type with args
+    (BaseException.__reduce__), which fails on unpickling when __init__ wants other arguments.
+    Types with a __reduce__ of their own (OSError, ...) keep theirs."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, BaseException) and type(obj).__reduce__ is BaseException.__reduce__:
+            return _rebuild_exception, (type(obj), obj.args, getattr(obj, "__dict__", None) or None)
+        return NotImplemented
+
+
+def _dump_failure(error, remote):
+    out = io.BytesIO()
+    out.write(b"P")
+    _ExceptionPickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump((False, error, remote))
+    return out.getvalue()
+
+
+def warm_up():
+    """Run in the main interpreter before any worker pickles. CPython 3.12.1 interns the names
+    pickling looks up (`reducer_override`, `__reduce_ex__`, ...) where they are first used; first
+    used in a subinterpreter, they are freed at exit by the wrong allocator ("munmap_chunk(): invalid
+    pointer", "double free", rc -6). Used here first, every interpreter finds them interned."""
+    load(_dump_failure(ValueError("warm-up"), ""))
+    load(dump(_rebuild_exception))
+    load(dump(_WarmUp()))
+
+
+class _WarmUp:
+    pass
+
+
 def execute(payload):
     """payload -> outcome: (True, result) or (False, exception, remote traceback text)."""
     try:
@@ -72,6 +115,6 @@ def execute(payload):
     except BaseException as error:  # the worker survives whatever the task raised
         remote = traceback.format_exc()
         try:
-            return b"P" + pickle.dumps((False, error, remote))
+            return _dump_failure(error, remote)
         except Exception:
-            return b"P" + pickle.dumps((False, RuntimeError(f"{type(error).__name__}: {error}"), remote))
+            return _dump_failure(RuntimeError(f"{type(error).__name__}: {error}"), remote)
