@@ -20,6 +20,7 @@ import concurrent.futures
 import copyreg
 import operator
 import os
+import pickle
 import sys
 import threading
 import types
@@ -105,15 +106,38 @@ class Queue:
         return (_attach_queue, (self._raw.handle,))
 
 
+def _main_source():
+    """How a worker imports this process's main module, as multiprocessing's spawn does: by module
+    name after `python -m name`, else by its file; None when it has neither (-c, the REPL)."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name not in ("__main__", None):
+        return ("module", spec.name)
+    path = getattr(main, "__file__", None)
+    return ("path", os.path.abspath(path)) if path else None
+
+
 def _reference(fn):
-    """How a worker finds `fn`: (module, qualname, script) for named functions, else fn itself."""
+    """How a worker finds `fn`: (module, qualname) for named functions, else fn itself (pickled)."""
     module, qualname = getattr(fn, "__module__", None), getattr(fn, "__qualname__", None)
     bound_to = getattr(fn, "__self__", None)  # a bound method's object: its name alone loses it
     by_name = bound_to is None or isinstance(bound_to, types.ModuleType)  # (builtins: their module)
-    if by_name and isinstance(module, str) and isinstance(qualname, str) and "<" not in qualname:
-        main_path = getattr(sys.modules.get("__main__"), "__file__", None) if module == "__main__" else None
-        return (module, qualname, main_path)
+    if by_name and isinstance(module, str) and isinstance(qualname, str):
+        if "<" in qualname:
+            raise TypeError(f"{fn!r} cannot be sent to a worker interpreter: a lambda or a function defined "
+                            f"inside another has no name a worker can find it by; define it at module level")
+        if module == "__main__" and _main_source() is None:
+            raise TypeError(f"{fn!r} cannot be sent to a worker interpreter: it is defined in a __main__ "
+                            f"without a file (python -c, the REPL); define it in a module")
+        return (module, qualname)
     return fn  # pickled: a functools.partial of a module-level function, a bound method, ...
+
+
+def _task_payload(fn, args, kwargs):
+    try:
+        return _dump((_reference(fn), args, kwargs))
+    except (pickle.PicklingError, AttributeError) as e:  # (TypeError: clear already)
+        raise TypeError(f"a task of {fn!r} cannot be sent to a worker interpreter: {e}") from e
 
 
 def _outcome(data, pins=None):
@@ -236,6 +260,9 @@ def _shut_down_at_exit():
 
 
 if _owngil.in_main_interpreter():
+    # What workers send back from the main module (imported there as __owngil_main__, so that
+    # its `if __name__ == "__main__":` block does not run again) is this process's __main__.
+    sys.modules.setdefault("__owngil_main__", sys.modules["__main__"])
     _warm_up_pickling()  # CPython 3.12.1's double free at exit, see _worker.warm_up
 _owngil.install_exit_hook()  # its atexit callback (interpreters not made by a pool) runs after ours
 atexit.register(_shut_down_at_exit)
@@ -273,7 +300,8 @@ class _Worker(threading.Thread):
     def setup(self):
         core = self.core
         # (each name is a dotted module name, checked when the pool was made: it goes into source)
-        _owngil.run_string(self.interp, f"import sys\nsys.path[:] = {list(sys.path)!r}")
+        _owngil.run_string(self.interp, f"import sys\nsys.path[:] = {list(sys.path)!r}\n"
+                                        f"import owngil._worker as w\nw.MAIN, w.IN_WORKER = {_main_source()!r}, True")
         for name in core.preload:
             try:
                 _owngil.run_string(self.interp, f"import {name}")
@@ -356,7 +384,7 @@ class Pool(concurrent.futures.Executor):
         with core.lock:
             if core.closed:
                 raise RuntimeError("cannot schedule new futures after shutdown")
-            task = _Task(core, _dump((_reference(fn), args, kwargs)), (args, kwargs))
+            task = _Task(core, _task_payload(fn, args, kwargs), (args, kwargs))
             core.work.put(task)
             return task
 
@@ -371,7 +399,7 @@ class Pool(concurrent.futures.Executor):
             raise RuntimeError("cannot call after shutdown")
         if _signals_arrive_here():
             return self.submit(fn, *args, **kwargs).result()
-        payload = _dump((_reference(fn), args, kwargs))
+        payload = _task_payload(fn, args, kwargs)
         with core.interpreter(block=False) as interp:
             if interp is not None:
                 outcome = _owngil.call(interp, payload)
