@@ -129,6 +129,10 @@ ModuleState* state_of(PyObject* module) { return static_cast<ModuleState*>(PyMod
 struct ModuleState;
 PyObject* wrap_pins(ModuleState* st, Pins pins);
 
+// The thread states this thread left to run a task in another interpreter (py_call), innermost
+// last: home_call goes back to the innermost for a moment (a task submitting subtasks to its pool).
+thread_local std::vector<PyThreadState*> homes;
+
 // ---- interpreters --------------------------------------------------------------------------
 
 PyObject* raise_status(int status, const char* message) {
@@ -225,6 +229,7 @@ PyObject* py_call(PyObject* module, PyObject* args) {
   Pins pins;
   int status;
   Py_BEGIN_ALLOW_THREADS
+  homes.push_back(_save);
   owngil_guard guard{};
   status = owngil_enter(id, &guard);
   if (status == OWNGIL_OK) {
@@ -235,6 +240,7 @@ PyObject* py_call(PyObject* module, PyObject* args) {
     }
     owngil_leave(&guard);
   }
+  homes.pop_back();
   Py_END_ALLOW_THREADS
   PyBuffer_Release(&view);
   if (status != OWNGIL_OK) return raise_status(status, error.c_str());
@@ -245,6 +251,60 @@ PyObject* py_call(PyObject* module, PyObject* args) {
     return nullptr;
   }
   return Py_BuildValue("(NN)", data, held);
+}
+
+// In the interpreter the calling thread came from: owngil._home_request(request) -> bytes.
+int request_at_home(const std::string& request, std::string* out, std::string* error) {
+  PyObject* owngil = PyImport_ImportModule("owngil");
+  PyObject* serve = owngil ? PyObject_GetAttrString(owngil, "_home_request") : nullptr;
+  Py_XDECREF(owngil);
+  PyObject* result =
+      serve ? PyObject_CallFunction(serve, "y#", request.data(), static_cast<Py_ssize_t>(request.size())) : nullptr;
+  Py_XDECREF(serve);
+  if (result && PyBytes_Check(result)) {
+    out->assign(PyBytes_AS_STRING(result), PyBytes_GET_SIZE(result));
+    Py_DECREF(result);
+    return OWNGIL_OK;
+  }
+  Py_XDECREF(result);
+  if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "_home_request did not return bytes");
+  PyObject *type, *value, *tb;
+  PyErr_Fetch(&type, &value, &tb);
+  PyObject* text = value ? PyObject_Str(value) : nullptr;
+  const char* utf8 = text ? PyUnicode_AsUTF8(text) : nullptr;
+  *error = std::string(type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "error") + ": " + (utf8 ? utf8 : "");
+  PyErr_Clear();
+  Py_XDECREF(text);
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(tb);
+  return OWNGIL_PYTHON_ERROR;
+}
+
+// home_call(request: bytes) -> bytes: from a task, owngil._home_request(request) in the
+// interpreter whose thread runs the task (the pool's own), with that interpreter's GIL; this
+// interpreter's GIL is let go meanwhile, and its thread state is taken up again afterwards. A
+// task running there may enter this interpreter again on this thread (a waiting task runs a
+// subtask itself), which nests like any call back into Python.
+PyObject* py_home_call(PyObject*, PyObject* arg) {
+  if (homes.empty()) {
+    PyErr_SetString(PyExc_RuntimeError, "not in a task of a pool: no interpreter to go back to");
+    return nullptr;
+  }
+  char* data;
+  Py_ssize_t size;
+  if (PyBytes_AsStringAndSize(arg, &data, &size) < 0) return nullptr;
+  std::string request(data, size), out, error;
+  PyThreadState* home = homes.back();
+  PyThreadState* here = PyEval_SaveThread();
+  PyEval_RestoreThread(home);
+  homes.pop_back();  // at home now: a task it runs pushes its own
+  int status = request_at_home(request, &out, &error);
+  homes.push_back(home);
+  PyEval_SaveThread();
+  PyEval_RestoreThread(here);
+  if (status != OWNGIL_OK) return raise_status(status, error.c_str());
+  return PyBytes_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()));
 }
 
 PyObject* py_count(PyObject*, PyObject*) { return PyLong_FromSize_t(owngil_count()); }
@@ -639,6 +699,21 @@ PyObject* task_queue_get(PyObject* self, PyObject*) {
   return item;  // the queue's reference passes to the caller
 }
 
+// take_nowait() -> the oldest item, or raises IndexError when there is none (no waiting).
+PyObject* task_queue_take_nowait(PyObject* self, PyObject*) {
+  TaskQueue& q = impl_of<TaskQueue>(self);
+  PyObject* item = nullptr;
+  {
+    auto lock = lock_briefly_held(q.mutex);
+    if (!q.items.empty()) {
+      item = q.items.front();
+      q.items.pop_front();
+    }
+  }
+  if (!item) PyErr_SetString(PyExc_IndexError, "no task waiting");
+  return item;
+}
+
 // remove(item) -> True if it was still waiting (the caller now owns running it), else False.
 PyObject* task_queue_remove(PyObject* self, PyObject* item) {
   TaskQueue& q = impl_of<TaskQueue>(self);
@@ -674,6 +749,7 @@ PyMethodDef task_queue_methods[] = {
     {"put", task_queue_put, METH_O, "put(item): append, wake one waiting get()"},
     {"get", task_queue_get, METH_NOARGS, "get() -> the oldest item, blocking until there is one"},
     {"remove", task_queue_remove, METH_O, "remove(item) -> True if it was waiting and is now taken out"},
+    {"take_nowait", task_queue_take_nowait, METH_NOARGS, "take_nowait() -> the oldest item; IndexError if none"},
     {"take_all", task_queue_take_all, METH_NOARGS, "take_all() -> every waiting item, oldest first"},
     {nullptr, nullptr, 0, nullptr},
 };
@@ -848,6 +924,7 @@ PyMethodDef module_methods[] = {
     {"pinned", py_pinned, METH_VARARGS, "pinned(fn, arg) -> (fn(arg), Pins or None)"},
     {"registry_sizes", py_registry_sizes, METH_NOARGS, "registry_sizes() -> (queues, buffers) known by handle"},
     {"count", py_count, METH_NOARGS, "count() -> interpreters alive"},
+    {"home_call", py_home_call, METH_O, "home_call(request: bytes) -> bytes: owngil._home_request in the pool's interpreter"},
     {"in_main_interpreter", py_in_main_interpreter, METH_NOARGS, "in_main_interpreter() -> bool"},
     {"install_exit_hook", py_install_exit_hook, METH_NOARGS,
      "install_exit_hook(): destroy every interpreter still alive at exit (atexit, main interpreter)"},

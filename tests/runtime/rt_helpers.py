@@ -118,3 +118,34 @@ def new_queue_with(item):
     queue = owngil.Queue()
     queue.put(item)
     return queue
+
+
+def tree_sum(depth):
+    """Nodes of a full binary tree of this depth, each node a task of the pool (fork-join)."""
+    if depth == 0:
+        return 1
+    import owngil
+    pool = owngil.current_pool()
+    left, right = pool.submit(tree_sum, depth - 1), pool.submit(tree_sum, depth - 1)
+    return left.result() + right.result() + 1
+
+
+def chain(n):
+    """n nested tasks, each waiting for the next: deeper than any pool of fewer than n workers."""
+    if n == 0:
+        return 0
+    import owngil
+    return 1 + owngil.current_pool().submit(chain, n - 1).result()
+
+
+def nested_map(values):
+    import owngil
+    return list(owngil.current_pool().map(abs, values))
+
+
+def nested_failure():
+    import owngil
+    try:
+        owngil.current_pool().submit(fail, "value", "deep").result()
+    except ValueError as e:
+        return f"caught {e}"

@@ -22,13 +22,16 @@ import operator
 import os
 import pickle
 import sys
+import itertools
 import threading
 import types
+import weakref
 
 from . import _owngil
+from . import _worker
 from ._worker import dump as _dump, load as _load, warm_up as _warm_up_pickling
 
-__all__ = ["Pool", "Queue", "Buffer", "RemoteTraceback", "WorkerStartError"]
+__all__ = ["Pool", "Queue", "Buffer", "RemoteTraceback", "WorkerStartError", "current_pool"]
 
 
 class RemoteTraceback(Exception):
@@ -219,6 +222,30 @@ class _Core:
         self.lock = threading.Lock()
         self.closed = False
         self.workers = []
+        self.id = next(_core_ids)
+        _cores_by_id[self.id] = self
+        self.subtasks = {}  # id -> _Subtask submitted from inside a task, until its result is asked
+        self.subtask_ids = itertools.count(1)
+
+    def help_until_done(self, task, interp):
+        """Wait for `task` from a thread that runs a task in `interp` (a subtask's result asked from
+        inside a task): run waiting tasks meanwhile, the awaited one first, there in `interp` (the
+        waiting task's frames stay below, as under any call). So no worker sits idle waiting for a
+        task that only the queue holds, and recursion deeper than the pool never deadlocks."""
+        while not task.done():
+            if self.work.remove(task):
+                task.run_in(interp)
+                return
+            try:
+                other = self.work.take_nowait()
+            except IndexError:
+                other = False
+            if other is None:  # a worker's signal to end (shutdown): not ours to take
+                self.work.put(None)
+            elif other is not False:
+                other.run_in(interp)
+                continue
+            concurrent.futures.wait([task], timeout=0.005)  # runs elsewhere: wait, look again
 
     def interpreter(self, block):
         """`with` it: a worker interpreter no other thread runs in, or None if none is free (when
@@ -246,6 +273,90 @@ class _Core:
 
 # Every pool whose workers may still run, shut down at exit (below).
 _open_cores = set()
+_core_ids = itertools.count(1)
+_cores_by_id = weakref.WeakValueDictionary()  # for requests from inside tasks (_home_request)
+
+
+class _Subtask(_Task):
+    """A task submitted from inside a task: its outcome stays bytes, for the task that waits."""
+
+    def run_in(self, interp):
+        if self.set_running_or_notify_cancel():
+            try:
+                self.set_result(_owngil.call(interp, self._payload)[0])
+            except BaseException as e:
+                self.set_exception(e)
+        self._payload = None
+
+
+def _home_request(request):
+    """In the pool's interpreter, for a task of that pool (_owngil.home_call): ("submit", pool,
+    payload) -> subtask id; ("result", pool, id, interp) -> its outcome, once it is done."""
+    kind, core_id, *rest = _load(request)
+    core = _cores_by_id.get(core_id)
+    if core is None:
+        raise RuntimeError("the pool of this task is gone")
+    if kind == "submit":
+        with core.lock:
+            if core.closed:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            task_id = next(core.subtask_ids)
+            task = core.subtasks[task_id] = _Subtask(core, rest[0], None)
+            core.work.put(task)
+        return _dump(task_id)
+    task_id, interp = rest
+    task = core.subtasks[task_id]
+    core.help_until_done(task, interp)
+    del core.subtasks[task_id]
+    try:
+        return task.result()
+    except BaseException as e:  # cancelled at shutdown, its interpreter gone: the waiting task raises it
+        return _worker.dump_failure(e, "")
+
+
+def current_pool():
+    """Inside a task: its pool, to submit subtasks to (fork-join). Waiting for a subtask's result
+    there runs waiting tasks meanwhile, so nesting deeper than the pool's size does not deadlock."""
+    if not _worker.IN_WORKER:
+        raise RuntimeError("owngil.current_pool() is for code running in a task of a pool")
+    return _TaskPool()
+
+
+class _TaskPool(concurrent.futures.Executor):
+    """The pool of the running task, seen from inside it: submit and map (shutdown is the pool
+    owner's, in the main interpreter)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        request = _dump(("submit", _worker.CORE, _task_payload(fn, args, kwargs)))
+        return _SubtaskFuture(_load(_owngil.home_call(request)))
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        pass  # not a task's to do
+
+
+class _SubtaskFuture:
+    """A subtask's future inside a task: result() (helping run waiting tasks until it is done)."""
+
+    def __init__(self, task_id):
+        self._id, self._outcome = task_id, None
+
+    def result(self, timeout=None):  # (the timeout is not honoured: the wait runs other tasks)
+        if self._outcome is None:
+            self._outcome = _owngil.home_call(_dump(("result", _worker.CORE, self._id, _worker.INTERP)))
+        return _outcome(self._outcome)
+
+    def exception(self, timeout=None):
+        try:
+            self.result()
+        except BaseException as e:
+            return e
+        return None
+
+    def done(self):
+        return self._outcome is not None
+
+    def cancel(self):
+        return False
 
 
 def _shut_down_at_exit():
@@ -301,7 +412,8 @@ class _Worker(threading.Thread):
         core = self.core
         # (each name is a dotted module name, checked when the pool was made: it goes into source)
         _owngil.run_string(self.interp, f"import sys\nsys.path[:] = {list(sys.path)!r}\n"
-                                        f"import owngil._worker as w\nw.MAIN, w.IN_WORKER = {_main_source()!r}, True")
+                                        f"import owngil._worker as w\nw.MAIN, w.IN_WORKER = {_main_source()!r}, True\n"
+                                        f"w.CORE, w.INTERP = {core.id}, {self.interp}")
         for name in core.preload:
             try:
                 _owngil.run_string(self.interp, f"import {name}")

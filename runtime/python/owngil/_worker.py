@@ -50,6 +50,7 @@ def load(data):
 # ("path", file) or None (set by the pool at start).
 MAIN = None
 IN_WORKER = False  # set by the pool in its interpreters
+CORE = INTERP = None  # there: the pool's id (owngil._Core.id) and this interpreter's
 
 
 class MainModuleError(ImportError):
@@ -132,7 +133,7 @@ class _ExceptionPickler(pickle.Pickler):
         return NotImplemented
 
 
-def _dump_failure(error, remote):
+def dump_failure(error, remote):
     out = io.BytesIO()
     out.write(b"P")
     _ExceptionPickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump((False, error, remote))
@@ -144,7 +145,7 @@ def warm_up():
     pickling looks up (`reducer_override`, `__reduce_ex__`, ...) where they are first used; first
     used in a subinterpreter, they are freed at exit by the wrong allocator ("munmap_chunk(): invalid
     pointer", "double free", rc -6). Used here first, every interpreter finds them interned."""
-    load(_dump_failure(ValueError("warm-up"), ""))
+    load(dump_failure(ValueError("warm-up"), ""))
     load(dump(_rebuild_exception))
     load(dump(_WarmUp()))
 
@@ -161,6 +162,6 @@ def execute(payload):
     except BaseException as error:  # the worker survives whatever the task raised
         remote = traceback.format_exc()
         try:
-            return _dump_failure(error, remote)
+            return dump_failure(error, remote)
         except Exception:
-            return _dump_failure(RuntimeError(f"{type(error).__name__}: {error}"), remote)
+            return dump_failure(RuntimeError(f"{type(error).__name__}: {error}"), remote)
