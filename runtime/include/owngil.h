@@ -10,6 +10,7 @@
  * Threads: owngil_create and owngil_destroy need the calling thread to be attached to some
  * interpreter (hold its GIL, e.g. the main one after Py_Initialize) or to none; they return with
  * the thread attached as it was. owngil_enter may be called attached or not; owngil_leave restores.
+ * owngil_destroy refuses (OWNGIL_FAILED) from a thread inside that interpreter, nested too.
  */
 #ifndef OWNGIL_H
 #define OWNGIL_H
@@ -57,6 +58,14 @@ void owngil_leave(owngil_guard *guard);
 /* Runs source code in the interpreter (enter, run, leave). On an exception: OWNGIL_PYTHON_ERROR
  * and "Type: message" in `message`. */
 int owngil_run(owngil_id id, const char *source, char *message, size_t message_size);
+
+/* Interpreters still alive when the main interpreter finalizes (Py_FinalizeEx, the end of a
+ * script) are destroyed by an atexit callback of the main interpreter, as owngil_destroy does
+ * (waiting for threads inside). owngil_create installs it when called attached to the main
+ * interpreter; this installs it now (attached to the main interpreter, with its GIL), so that
+ * atexit callbacks registered later, which run before it, still find their interpreters.
+ * OWNGIL_FAILED when not attached to the main interpreter. */
+int owngil_install_exit_hook(void);
 
 /* How many interpreters exist now (created and not destroyed). */
 size_t owngil_count(void);

@@ -35,6 +35,16 @@ class Registry {
     objects_[handle] = object;
     return handle;
   }
+  // The entry of an object being destroyed (from its destructor): without it, a process that
+  // makes a million Buffers keeps a million dead entries.
+  void remove(uint64_t handle) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    objects_.erase(handle);
+  }
+  Py_ssize_t size() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return static_cast<Py_ssize_t>(objects_.size());
+  }
   std::shared_ptr<T> find(uint64_t handle) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = objects_.find(handle);
@@ -50,31 +60,62 @@ class Registry {
   uint64_t next_ = 1;
 };
 
+// A payload names Buffers and Queues by handle; while it travels (in a Queue, or as a task's
+// result on its way back) the objects it names are held here, so that a sender dropping its own
+// object right after sending does not end them before the receiver attached. Plain C++, owned
+// by no interpreter: a payload's pins cross with it.
+using Pin = std::shared_ptr<void>;
+using Pins = std::vector<Pin>;
+
+// Collectors of the pickling going on in this thread (innermost last), whichever interpreter it
+// runs in: the reducers of Buffer and Queue pin into the innermost.
+thread_local std::vector<Pins*> pin_collectors;
+
+// Collects what is pinned on this thread while it exists (the pickling of one payload).
+struct Collecting {
+  Pins pins;
+  Collecting() { pin_collectors.push_back(&pins); }
+  ~Collecting() { pin_collectors.pop_back(); }
+};
+
+struct Channel;
+struct Block;
+Registry<Channel>& channels();
+Registry<Block>& blocks();
+
 struct Channel {
+  ~Channel() { channels().remove(handle); }
   std::mutex mutex;
   std::condition_variable changed;
-  std::deque<std::string> items;
+  struct Item {
+    std::string data;
+    Pins pins;  // what it names, alive until taken
+  };
+  std::deque<Item> items;
   size_t maxsize = 0;  // 0: unbounded
   uint64_t handle = 0;
 };
 
 struct Block {
   explicit Block(Py_ssize_t n) : size(n), data(new char[n > 0 ? n : 1]()) {}
+  ~Block() { blocks().remove(handle); }
   Py_ssize_t size;
   std::unique_ptr<char[]> data;
   uint64_t handle = 0;
 };
 
+// Never destroyed: a Buffer freed after static destructors ran (at process exit) still finds them.
 Registry<Channel>& channels() {
-  static Registry<Channel> r;
-  return r;
+  static auto* r = new Registry<Channel>;
+  return *r;
 }
 Registry<Block>& blocks() {
-  static Registry<Block> r;
-  return r;
+  static auto* r = new Registry<Block>;
+  return *r;
 }
 
 struct ModuleState {
+  PyTypeObject* pins_type;
   PyTypeObject* queue_type;
   PyTypeObject* buffer_type;
   PyTypeObject* task_queue_type;
@@ -84,6 +125,13 @@ struct ModuleState {
 };
 
 ModuleState* state_of(PyObject* module) { return static_cast<ModuleState*>(PyModule_GetState(module)); }
+
+struct ModuleState;
+PyObject* wrap_pins(ModuleState* st, Pins pins);
+
+// The thread states this thread left to run a task in another interpreter (py_call), innermost
+// last: home_call goes back to the innermost for a moment (a task submitting subtasks to its pool).
+thread_local std::vector<PyThreadState*> homes;
 
 // ---- interpreters --------------------------------------------------------------------------
 
@@ -170,28 +218,107 @@ int execute_there(const char* payload, Py_ssize_t size, std::string* out, std::s
   return OWNGIL_PYTHON_ERROR;
 }
 
-// call(id, payload) -> bytes: the calling thread leaves its interpreter (and its GIL), enters the
-// target, runs the task there, and comes back. Only bytes cross: objects stay in their interpreter.
-PyObject* py_call(PyObject*, PyObject* args) {
+// call(id, payload) -> (bytes, Pins or None): the calling thread leaves its interpreter (and its
+// GIL), enters the target, runs the task there, and comes back. Only bytes cross: objects stay in
+// their interpreter; the Buffers and Queues the outcome names are pinned until it is loaded here.
+PyObject* py_call(PyObject* module, PyObject* args) {
   unsigned long long id;
   Py_buffer view;
   if (!PyArg_ParseTuple(args, "Ky*", &id, &view)) return nullptr;
   std::string out, error;
+  Pins pins;
   int status;
   Py_BEGIN_ALLOW_THREADS
+  homes.push_back(_save);
   owngil_guard guard{};
   status = owngil_enter(id, &guard);
   if (status == OWNGIL_OK) {
-    status = execute_there(static_cast<const char*>(view.buf), view.len, &out, &error);
+    {
+      Collecting collecting;
+      status = execute_there(static_cast<const char*>(view.buf), view.len, &out, &error);
+      pins = std::move(collecting.pins);
+    }
     owngil_leave(&guard);
   }
+  homes.pop_back();
   Py_END_ALLOW_THREADS
   PyBuffer_Release(&view);
+  if (status != OWNGIL_OK) return raise_status(status, error.c_str());
+  PyObject* data = PyBytes_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()));
+  PyObject* held = data ? wrap_pins(state_of(module), std::move(pins)) : nullptr;
+  if (!held) {
+    Py_XDECREF(data);
+    return nullptr;
+  }
+  return Py_BuildValue("(NN)", data, held);
+}
+
+// In the interpreter the calling thread came from: owngil._home_request(request) -> bytes.
+int request_at_home(const std::string& request, std::string* out, std::string* error) {
+  PyObject* owngil = PyImport_ImportModule("owngil");
+  PyObject* serve = owngil ? PyObject_GetAttrString(owngil, "_home_request") : nullptr;
+  Py_XDECREF(owngil);
+  PyObject* result =
+      serve ? PyObject_CallFunction(serve, "y#", request.data(), static_cast<Py_ssize_t>(request.size())) : nullptr;
+  Py_XDECREF(serve);
+  if (result && PyBytes_Check(result)) {
+    out->assign(PyBytes_AS_STRING(result), PyBytes_GET_SIZE(result));
+    Py_DECREF(result);
+    return OWNGIL_OK;
+  }
+  Py_XDECREF(result);
+  if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "_home_request did not return bytes");
+  PyObject *type, *value, *tb;
+  PyErr_Fetch(&type, &value, &tb);
+  PyObject* text = value ? PyObject_Str(value) : nullptr;
+  const char* utf8 = text ? PyUnicode_AsUTF8(text) : nullptr;
+  *error = std::string(type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "error") + ": " + (utf8 ? utf8 : "");
+  PyErr_Clear();
+  Py_XDECREF(text);
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(tb);
+  return OWNGIL_PYTHON_ERROR;
+}
+
+// home_call(request: bytes) -> bytes: from a task, owngil._home_request(request) in the
+// interpreter whose thread runs the task (the pool's own), with that interpreter's GIL; this
+// interpreter's GIL is let go meanwhile, and its thread state is taken up again afterwards. A
+// task running there may enter this interpreter again on this thread (a waiting task runs a
+// subtask itself), which nests like any call back into Python.
+PyObject* py_home_call(PyObject*, PyObject* arg) {
+  if (homes.empty()) {
+    PyErr_SetString(PyExc_RuntimeError, "not in a task of a pool: no interpreter to go back to");
+    return nullptr;
+  }
+  char* data;
+  Py_ssize_t size;
+  if (PyBytes_AsStringAndSize(arg, &data, &size) < 0) return nullptr;
+  std::string request(data, size), out, error;
+  PyThreadState* home = homes.back();
+  PyThreadState* here = PyEval_SaveThread();
+  PyEval_RestoreThread(home);
+  homes.pop_back();  // at home now: a task it runs pushes its own
+  int status = request_at_home(request, &out, &error);
+  homes.push_back(home);
+  PyEval_SaveThread();
+  PyEval_RestoreThread(here);
   if (status != OWNGIL_OK) return raise_status(status, error.c_str());
   return PyBytes_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()));
 }
 
 PyObject* py_count(PyObject*, PyObject*) { return PyLong_FromSize_t(owngil_count()); }
+
+PyObject* py_in_main_interpreter(PyObject*, PyObject*) {
+  return PyBool_FromLong(PyInterpreterState_Get() == PyInterpreterState_Main());
+}
+
+// install_exit_hook(): see owngil_install_exit_hook; nothing outside the main interpreter.
+PyObject* py_install_exit_hook(PyObject*, PyObject*) {
+  if (PyInterpreterState_Get() == PyInterpreterState_Main() && owngil_install_exit_hook() != OWNGIL_OK)
+    return PyErr_Format(PyExc_RuntimeError, "could not register owngil's atexit callback");
+  Py_RETURN_NONE;
+}
 
 // ---- Python objects that own a C++ object --------------------------------------------------
 
@@ -231,6 +358,11 @@ T& shared_of(PyObject* self) {
 }
 
 template <typename T>
+std::shared_ptr<T> shared_of_any(PyObject* self) {
+  return impl_of<std::shared_ptr<T>>(self);
+}
+
+template <typename T>
 PyObject* wrap_shared(PyTypeObject* type, std::shared_ptr<T> object) {
   return make_owner(type, std::make_unique<std::shared_ptr<T>>(std::move(object)));
 }
@@ -250,6 +382,61 @@ PyObject* attach(Registry<T>& registry, PyTypeObject* type, PyObject* arg, const
     return PyErr_Format(PyExc_LookupError, "no %s with handle %llu (all its owners are gone)", what,
                         (unsigned long long)handle);
   return wrap_shared(type, std::move(object));
+}
+
+// ---- Pins ----------------------------------------------------------------------------------
+
+PyType_Slot pins_slots[] = {
+    {Py_tp_dealloc, reinterpret_cast<void*>(owner_dealloc<Pins>)},
+    {Py_tp_doc, const_cast<char*>("The Buffers and Queues a payload names, alive while this object is.")},
+    {0, nullptr},
+};
+
+PyType_Spec pins_spec = {"_owngil.Pins", sizeof(Owner<Pins>), 0,
+                         Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION, pins_slots};
+
+ModuleState* state_of_type(PyTypeObject* type) {
+  PyObject* module = PyType_GetModule(type);
+  return module ? state_of(module) : nullptr;
+}
+
+// A Pins object of this interpreter holding `pins`, or None when there are none.
+PyObject* wrap_pins(ModuleState* st, Pins pins) {
+  if (pins.empty()) Py_RETURN_NONE;
+  return make_owner(st->pins_type, std::make_unique<Pins>(std::move(pins)));
+}
+
+// pin(obj): a Buffer or RawQueue being pickled stays alive with the payload (see Pins).
+PyObject* py_pin(PyObject* module, PyObject* obj) {
+  ModuleState* st = state_of(module);
+  if (pin_collectors.empty()) Py_RETURN_NONE;
+  if (Py_IS_TYPE(obj, st->buffer_type))
+    pin_collectors.back()->push_back(shared_of_any<Block>(obj));
+  else if (Py_IS_TYPE(obj, st->queue_type))
+    pin_collectors.back()->push_back(shared_of_any<Channel>(obj));
+  else
+    return PyErr_Format(PyExc_TypeError, "pin: not a Buffer or RawQueue: %R", obj);
+  Py_RETURN_NONE;
+}
+
+// pinned(fn, arg) -> (fn(arg), Pins or None): the objects fn's pickling named, held.
+PyObject* py_pinned(PyObject* module, PyObject* args) {
+  PyObject *fn, *arg;
+  if (!PyArg_ParseTuple(args, "OO", &fn, &arg)) return nullptr;
+  Pins pins;
+  PyObject* result;
+  {
+    Collecting collecting;
+    result = PyObject_CallOneArg(fn, arg);
+    pins = std::move(collecting.pins);
+  }
+  if (!result) return nullptr;
+  PyObject* held = wrap_pins(state_of(module), std::move(pins));
+  if (!held) {
+    Py_DECREF(result);
+    return nullptr;
+  }
+  return Py_BuildValue("(NN)", result, held);
 }
 
 // ---- RawQueue ------------------------------------------------------------------------------
@@ -283,6 +470,26 @@ int wait_for(Channel& c, std::unique_lock<std::mutex>& lock, double timeout, Rea
   return 1;
 }
 
+// The timeout argument of put/get as queue.Queue takes it: None waits for ever (-1 here), a
+// negative number is a ValueError (it used to wait for ever), not-blocking is 0.
+bool parse_timeout(PyObject* timeout_obj, int block, double* timeout) {
+  if (!block) {
+    *timeout = 0;
+    return true;
+  }
+  if (timeout_obj == Py_None) {
+    *timeout = -1;
+    return true;
+  }
+  *timeout = PyFloat_AsDouble(timeout_obj);
+  if (*timeout == -1 && PyErr_Occurred()) return false;
+  if (*timeout < 0 || *timeout != *timeout) {
+    PyErr_SetString(PyExc_ValueError, "'timeout' must be a non-negative number");
+    return false;
+  }
+  return true;
+}
+
 PyObject* queue_module_error(PyObject* self, bool full) {
   PyObject* module = PyType_GetModule(Py_TYPE(self));
   ModuleState* st = module ? state_of(module) : nullptr;
@@ -290,48 +497,64 @@ PyObject* queue_module_error(PyObject* self, bool full) {
   return nullptr;
 }
 
-// put(item: bytes, block=True, timeout=None)
+// put(item: bytes, block=True, timeout=None, pins=None): pins (from pinned()) travel with the item.
 PyObject* queue_put(PyObject* self, PyObject* args, PyObject* kwargs) {
-  static const char* kwlist[] = {"item", "block", "timeout", nullptr};
+  static const char* kwlist[] = {"item", "block", "timeout", "pins", nullptr};
   Py_buffer view;
   int block = 1;
   PyObject* timeout_obj = Py_None;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*|pO", const_cast<char**>(kwlist), &view, &block, &timeout_obj))
+  PyObject* pins_obj = Py_None;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "y*|pOO", const_cast<char**>(kwlist), &view, &block, &timeout_obj,
+                                   &pins_obj))
     return nullptr;
+  ModuleState* st = state_of_type(Py_TYPE(self));
+  if (pins_obj != Py_None && (!st || !Py_IS_TYPE(pins_obj, st->pins_type))) {
+    PyBuffer_Release(&view);
+    return PyErr_Format(PyExc_TypeError, "pins must be None or from pinned()");
+  }
+  double timeout;
+  if (!parse_timeout(timeout_obj, block, &timeout)) {
+    PyBuffer_Release(&view);
+    return nullptr;
+  }
   std::string item(static_cast<const char*>(view.buf), view.len);
   PyBuffer_Release(&view);
-  double timeout = timeout_obj == Py_None ? -1 : PyFloat_AsDouble(timeout_obj);
-  if (PyErr_Occurred()) return nullptr;
-  if (!block) timeout = 0;
   Channel& c = shared_of<Channel>(self);
   std::unique_lock<std::mutex> lock(c.mutex);
   int ok = wait_for(c, lock, timeout, [&] { return c.maxsize == 0 || c.items.size() < c.maxsize; });
   if (ok < 0) return nullptr;
   if (ok == 0) return queue_module_error(self, true);
-  c.items.push_back(std::move(item));
+  c.items.push_back({std::move(item), pins_obj == Py_None ? Pins() : impl_of<Pins>(pins_obj)});
   c.changed.notify_all();
   Py_RETURN_NONE;
 }
 
-// get(block=True, timeout=None) -> bytes
+// get(block=True, timeout=None) -> (bytes, Pins or None): keep the pins until the bytes are loaded.
 PyObject* queue_get(PyObject* self, PyObject* args, PyObject* kwargs) {
   static const char* kwlist[] = {"block", "timeout", nullptr};
   int block = 1;
   PyObject* timeout_obj = Py_None;
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|pO", const_cast<char**>(kwlist), &block, &timeout_obj)) return nullptr;
-  double timeout = timeout_obj == Py_None ? -1 : PyFloat_AsDouble(timeout_obj);
-  if (PyErr_Occurred()) return nullptr;
-  if (!block) timeout = 0;
+  double timeout;
+  if (!parse_timeout(timeout_obj, block, &timeout)) return nullptr;
   Channel& c = shared_of<Channel>(self);
   std::unique_lock<std::mutex> lock(c.mutex);
   int ok = wait_for(c, lock, timeout, [&] { return !c.items.empty(); });
   if (ok < 0) return nullptr;
   if (ok == 0) return queue_module_error(self, false);
-  std::string item = std::move(c.items.front());
+  Channel::Item item = std::move(c.items.front());
   c.items.pop_front();
   c.changed.notify_all();
   lock.unlock();
-  return PyBytes_FromStringAndSize(item.data(), static_cast<Py_ssize_t>(item.size()));
+  ModuleState* st = state_of_type(Py_TYPE(self));
+  if (!st) return nullptr;
+  PyObject* data = PyBytes_FromStringAndSize(item.data.data(), static_cast<Py_ssize_t>(item.data.size()));
+  PyObject* held = data ? wrap_pins(st, std::move(item.pins)) : nullptr;
+  if (!held) {
+    Py_XDECREF(data);
+    return nullptr;
+  }
+  return Py_BuildValue("(NN)", data, held);
 }
 
 PyObject* queue_qsize(PyObject* self, PyObject*) {
@@ -346,9 +569,9 @@ PyObject* queue_maxsize(PyObject* self, void*) {
 
 PyMethodDef queue_methods[] = {
     {"put", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(queue_put)), METH_VARARGS | METH_KEYWORDS,
-     "put(item: bytes, block=True, timeout=None)"},
+     "put(item: bytes, block=True, timeout=None, pins=None)"},
     {"get", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(queue_get)), METH_VARARGS | METH_KEYWORDS,
-     "get(block=True, timeout=None) -> bytes"},
+     "get(block=True, timeout=None) -> (bytes, Pins or None)"},
     {"qsize", queue_qsize, METH_NOARGS, "Items waiting now."},
     {nullptr, nullptr, 0, nullptr},
 };
@@ -476,6 +699,21 @@ PyObject* task_queue_get(PyObject* self, PyObject*) {
   return item;  // the queue's reference passes to the caller
 }
 
+// take_nowait() -> the oldest item, or raises IndexError when there is none (no waiting).
+PyObject* task_queue_take_nowait(PyObject* self, PyObject*) {
+  TaskQueue& q = impl_of<TaskQueue>(self);
+  PyObject* item = nullptr;
+  {
+    auto lock = lock_briefly_held(q.mutex);
+    if (!q.items.empty()) {
+      item = q.items.front();
+      q.items.pop_front();
+    }
+  }
+  if (!item) PyErr_SetString(PyExc_IndexError, "no task waiting");
+  return item;
+}
+
 // remove(item) -> True if it was still waiting (the caller now owns running it), else False.
 PyObject* task_queue_remove(PyObject* self, PyObject* item) {
   TaskQueue& q = impl_of<TaskQueue>(self);
@@ -511,6 +749,7 @@ PyMethodDef task_queue_methods[] = {
     {"put", task_queue_put, METH_O, "put(item): append, wake one waiting get()"},
     {"get", task_queue_get, METH_NOARGS, "get() -> the oldest item, blocking until there is one"},
     {"remove", task_queue_remove, METH_O, "remove(item) -> True if it was waiting and is now taken out"},
+    {"take_nowait", task_queue_take_nowait, METH_NOARGS, "take_nowait() -> the oldest item; IndexError if none"},
     {"take_all", task_queue_take_all, METH_NOARGS, "take_all() -> every waiting item, oldest first"},
     {nullptr, nullptr, 0, nullptr},
 };
@@ -549,7 +788,13 @@ PyObject* slots_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
     PyErr_SetString(PyExc_ValueError, "count must be >= 0");
     return nullptr;
   }
-  return make_owner(type, std::make_unique<Slots>(static_cast<size_t>(count)));
+  try {
+    return make_owner(type, std::make_unique<Slots>(static_cast<size_t>(count)));
+  } catch (const std::bad_alloc&) {  // Pool(2**40): a MemoryError, not an abort
+    return PyErr_NoMemory();
+  } catch (const std::length_error&) {
+    return PyErr_NoMemory();
+  }
 }
 
 // Index of a free slot, or -1 (all taken or retired).
@@ -654,6 +899,10 @@ PyType_Slot slots_slots[] = {
 PyType_Spec slots_spec = {"_owngil.Slots", sizeof(Owner<Slots>), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
                           slots_slots};
 
+PyObject* py_registry_sizes(PyObject*, PyObject*) {
+  return Py_BuildValue("(nn)", channels().size(), blocks().size());
+}
+
 PyObject* py_attach_queue(PyObject* module, PyObject* arg) {
   return attach(channels(), state_of(module)->queue_type, arg, "queue");
 }
@@ -669,8 +918,16 @@ PyMethodDef module_methods[] = {
      "create(allow_threads=True) -> id of a new own-GIL interpreter"},
     {"destroy", py_destroy, METH_O, "destroy(id): wait for threads inside, then end it"},
     {"run_string", py_run_string, METH_VARARGS, "run_string(id, source): run code in its __main__"},
-    {"call", py_call, METH_VARARGS, "call(id, payload: bytes) -> bytes: owngil._worker.execute(payload) there"},
+    {"call", py_call, METH_VARARGS,
+     "call(id, payload: bytes) -> (bytes, Pins or None): owngil._worker.execute(payload) there"},
+    {"pin", py_pin, METH_O, "pin(obj): a Buffer or RawQueue being pickled travels alive with its payload"},
+    {"pinned", py_pinned, METH_VARARGS, "pinned(fn, arg) -> (fn(arg), Pins or None)"},
+    {"registry_sizes", py_registry_sizes, METH_NOARGS, "registry_sizes() -> (queues, buffers) known by handle"},
     {"count", py_count, METH_NOARGS, "count() -> interpreters alive"},
+    {"home_call", py_home_call, METH_O, "home_call(request: bytes) -> bytes: owngil._home_request in the pool's interpreter"},
+    {"in_main_interpreter", py_in_main_interpreter, METH_NOARGS, "in_main_interpreter() -> bool"},
+    {"install_exit_hook", py_install_exit_hook, METH_NOARGS,
+     "install_exit_hook(): destroy every interpreter still alive at exit (atexit, main interpreter)"},
     {"attach_queue", py_attach_queue, METH_O, "attach_queue(handle) -> RawQueue"},
     {"attach_buffer", py_attach_buffer, METH_O, "attach_buffer(handle) -> Buffer"},
     {nullptr, nullptr, 0, nullptr},
@@ -685,7 +942,7 @@ PyTypeObject* add_type(PyObject* module, PyType_Spec* spec) {
 
 int module_exec(PyObject* module) {
   ModuleState* st = state_of(module);
-  if (!(st->queue_type = add_type(module, &queue_spec)) || !(st->buffer_type = add_type(module, &buffer_spec)) ||
+  if (!(st->pins_type = add_type(module, &pins_spec)) || !(st->queue_type = add_type(module, &queue_spec)) || !(st->buffer_type = add_type(module, &buffer_spec)) ||
       !(st->task_queue_type = add_type(module, &task_queue_spec)) || !(st->slots_type = add_type(module, &slots_spec)))
     return -1;
   PyObject* queue = PyImport_ImportModule("queue");
@@ -698,6 +955,7 @@ int module_exec(PyObject* module) {
 
 int module_traverse(PyObject* module, visitproc visit, void* arg) {
   ModuleState* st = state_of(module);
+  Py_VISIT(st->pins_type);
   Py_VISIT(st->queue_type);
   Py_VISIT(st->buffer_type);
   Py_VISIT(st->task_queue_type);
@@ -709,6 +967,7 @@ int module_traverse(PyObject* module, visitproc visit, void* arg) {
 
 int module_clear(PyObject* module) {
   ModuleState* st = state_of(module);
+  Py_CLEAR(st->pins_type);
   Py_CLEAR(st->queue_type);
   Py_CLEAR(st->buffer_type);
   Py_CLEAR(st->task_queue_type);

@@ -39,6 +39,12 @@ owngil_id next_id = 1;
 // are never read again: the registry lookup fails first, and ids are not reused.
 thread_local std::unordered_map<owngil_id, PyThreadState*> my_thread_states;
 
+// How deep this thread is inside each interpreter (enter without its leave yet), nested ones too:
+// destroying one of them from here would wait for this very thread.
+thread_local std::unordered_map<owngil_id, int> my_depth;
+
+bool exit_hook_installed = false;  // in the main interpreter's atexit; reset when it ran
+
 void set_message(char* message, size_t size, const std::string& text) {
   if (message && size) std::snprintf(message, size, "%s", text.c_str());
 }
@@ -60,9 +66,43 @@ std::string take_exception() {
   return text;
 }
 
+// Called by the main interpreter's atexit, before CPython finalizes: interpreters still alive then
+// abort 3.12 ("PyInterpreterState_Delete: remaining subinterpreters"), and 3.13 ends them itself,
+// after which an owngil_destroy touches freed memory. Ends them as owngil_destroy does.
+PyObject* destroy_remaining(PyObject*, PyObject*) {
+  std::vector<owngil_id> ids;
+  {
+    std::lock_guard<std::mutex> lock(registry_mutex);
+    for (const auto& entry : registry) ids.push_back(entry.first);
+  }
+  for (owngil_id id : ids) owngil_destroy(id, nullptr, 0);
+  exit_hook_installed = false;  // a later Py_Initialize starts with an empty atexit
+  Py_RETURN_NONE;
+}
+
+PyMethodDef destroy_remaining_def = {"owngil_destroy_remaining", destroy_remaining, METH_NOARGS,
+                                     "Destroys every owngil interpreter still alive (atexit)."};
+
 }  // namespace
 
 extern "C" {
+
+int owngil_install_exit_hook(void) {
+  if (exit_hook_installed) return OWNGIL_OK;
+  if (PyInterpreterState_Get() != PyInterpreterState_Main()) return OWNGIL_FAILED;
+  PyObject* atexit = PyImport_ImportModule("atexit");
+  PyObject* hook = atexit ? PyCFunction_New(&destroy_remaining_def, nullptr) : nullptr;
+  PyObject* done = hook ? PyObject_CallMethod(atexit, "register", "O", hook) : nullptr;
+  Py_XDECREF(done);
+  Py_XDECREF(hook);
+  Py_XDECREF(atexit);
+  if (!done) {
+    PyErr_Clear();
+    return OWNGIL_FAILED;
+  }
+  exit_hook_installed = true;
+  return OWNGIL_OK;
+}
 
 const char* owngil_status_text(int status) {
   switch (status) {
@@ -96,6 +136,7 @@ int owngil_create(const owngil_config* config, owngil_id* id, char* message, siz
   bool borrowed = previous == nullptr;
   if (borrowed) gilstate = PyGILState_Ensure();
   PyThreadState* attached = OWNGIL_CURRENT_TSTATE();
+  if (PyThreadState_GetInterpreter(attached) == PyInterpreterState_Main()) owngil_install_exit_hook();
   PyThreadState* created = nullptr;
   PyStatus status = Py_NewInterpreterFromConfig(&created, &cfg);
   if (PyStatus_Exception(status) || !created) {
@@ -140,6 +181,7 @@ int owngil_enter(owngil_id id, owngil_guard* guard) {
   guard->mine = mine;
   guard->previous = previous;
   guard->nested = previous == mine;
+  my_depth[id]++;
   if (!guard->nested) {
     if (previous) PyEval_SaveThread();
     PyEval_RestoreThread(mine);
@@ -148,6 +190,7 @@ int owngil_enter(owngil_id id, owngil_guard* guard) {
 }
 
 void owngil_leave(owngil_guard* guard) {
+  if (--my_depth[guard->id] == 0) my_depth.erase(guard->id);
   if (!guard->nested) {
     PyEval_SaveThread();
     if (guard->previous) PyEval_RestoreThread(static_cast<PyThreadState*>(guard->previous));
@@ -192,14 +235,14 @@ int owngil_destroy(owngil_id id, char* message, size_t message_size) {
       return OWNGIL_CLOSING;
     }
     interp = it->second;
-    interp->closing = true;
-    // A thread inside may be this one (destroying from within): it cannot wait for itself.
+    // A thread inside may be this one (destroying from within, or from another interpreter it
+    // entered from there): it cannot wait for itself.
     PyThreadState* current = OWNGIL_CURRENT_TSTATE();
-    if (current && PyThreadState_GetInterpreter(current) == interp->state) {
-      interp->closing = false;
-      set_message(message, message_size, "an interpreter cannot be destroyed from inside itself");
+    if ((current && PyThreadState_GetInterpreter(current) == interp->state) || my_depth.count(id)) {
+      set_message(message, message_size, "an interpreter cannot be destroyed from a thread inside it");
       return OWNGIL_FAILED;
     }
+    interp->closing = true;
     // Threads inside may need the GIL this thread holds to leave: wait without it.
     PyThreadState* saved = current ? PyEval_SaveThread() : nullptr;
     registry_changed.wait(lock, [&] { return interp->inside == 0; });

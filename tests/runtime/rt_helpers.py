@@ -86,3 +86,66 @@ def started_then_spin(queue, seconds):
     """Tells `queue` it started, then keeps its interpreter busy for `seconds`."""
     queue.put("started")
     return spin(seconds)
+
+
+class CodedError(Exception):
+    """An exception whose __init__ wants other arguments than the args it gives its base."""
+
+    def __init__(self, code, text):
+        super().__init__(f"{code}: {text}")
+        self.code = code
+
+
+def fail_coded(code, text):
+    raise CodedError(code, text)
+
+
+def sum_of_buffer_in(queue):
+    """The sum of the bytes of the Buffer waiting in `queue`."""
+    return sum(memoryview(queue.get(timeout=30)))
+
+
+def new_buffer(size, value):
+    """A Buffer made here and returned: nothing but the result refers to it any more."""
+    import owngil
+    buffer = owngil.Buffer(size)
+    memoryview(buffer)[:] = bytes([value]) * size
+    return buffer
+
+
+def new_queue_with(item):
+    import owngil
+    queue = owngil.Queue()
+    queue.put(item)
+    return queue
+
+
+def tree_sum(depth):
+    """Nodes of a full binary tree of this depth, each node a task of the pool (fork-join)."""
+    if depth == 0:
+        return 1
+    import owngil
+    pool = owngil.current_pool()
+    left, right = pool.submit(tree_sum, depth - 1), pool.submit(tree_sum, depth - 1)
+    return left.result() + right.result() + 1
+
+
+def chain(n):
+    """n nested tasks, each waiting for the next: deeper than any pool of fewer than n workers."""
+    if n == 0:
+        return 0
+    import owngil
+    return 1 + owngil.current_pool().submit(chain, n - 1).result()
+
+
+def nested_map(values):
+    import owngil
+    return list(owngil.current_pool().map(abs, values))
+
+
+def nested_failure():
+    import owngil
+    try:
+        owngil.current_pool().submit(fail, "value", "deep").result()
+    except ValueError as e:
+        return f"caught {e}"

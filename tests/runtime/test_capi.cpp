@@ -145,6 +145,20 @@ TEST_CASE("destroy waits for threads inside and turns new ones away", "[capi]") 
   CHECK((late_status == OWNGIL_CLOSING || late_status == OWNGIL_GONE));
 }
 
+TEST_CASE("destroy from a thread inside that interpreter is refused, nested too", "[capi]") {
+  owngil::Interpreter outer, inner;
+  char message[256] = "";
+  {
+    owngil::Enter in_outer(outer.id());
+    CHECK(owngil_destroy(outer.id(), message, sizeof message) == OWNGIL_FAILED);
+    owngil::Enter in_inner(inner.id());  // this thread is still inside `outer`, beneath
+    message[0] = 0;
+    CHECK(owngil_destroy(outer.id(), message, sizeof message) == OWNGIL_FAILED);  // used to wait for itself
+    CHECK(std::string(message).find("from a thread inside it") != std::string::npos);
+  }
+  outer.run("assert True");  // refused, not half-closed: still usable
+}
+
 TEST_CASE("create and destroy cycles leave nothing behind", "[capi]") {
   size_t before = owngil_count();
   for (int i = 0; i < 20; ++i) {
@@ -180,6 +194,17 @@ int main(int argc, char** argv) {
   PyThreadState* main_thread = PyEval_SaveThread();
   int result = Catch::Session().run(argc, argv);
   PyEval_RestoreThread(main_thread);
-  Py_Finalize();
+  // A host that finalizes with interpreters still alive: owngil's atexit callback ends them first
+  // (3.12 used to abort: "remaining subinterpreters"; 3.13 to crash in a later owngil_destroy).
+  owngil_id left_alive = 0;
+  if (owngil_create(nullptr, &left_alive, nullptr, 0) != OWNGIL_OK || run_in(left_alive, "x = 1") != "") return 3;
+  if (Py_FinalizeEx() != 0) {
+    std::fprintf(stderr, "Py_FinalizeEx failed with an interpreter alive\n");
+    return 4;
+  }
+  if (owngil_count() != 0 || owngil_destroy(left_alive, nullptr, 0) != OWNGIL_GONE) {
+    std::fprintf(stderr, "an interpreter alive at Py_FinalizeEx was not destroyed by it\n");
+    return 5;
+  }
   return result;
 }

@@ -25,6 +25,25 @@ import rt_helpers  # noqa: E402
 from owngil import _owngil  # noqa: E402
 
 
+def in_a_thread(fn):
+    """fn() run in a new thread (not the main one): its result, or its exception raised here."""
+    outcome = []
+
+    def run():
+        try:
+            outcome.append((True, fn()))
+        except BaseException as e:
+            outcome.append((False, e))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=120)
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
 class PoolBasics(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -78,12 +97,22 @@ class PoolBasics(unittest.TestCase):
         self.assertEqual(self.pool.submit(rt_helpers.add, 1, 1).result(timeout=30), 2)
 
     def test_call_runs_in_a_worker_interpreter_from_this_thread(self):
-        self.assertEqual(self.pool.call(rt_helpers.add, 2, b=3), 5)
-        modules, thread = self.pool.call(rt_helpers.where)
-        self.assertNotEqual(modules, id(sys.modules))
-        self.assertEqual(thread, threading.get_ident())  # no hand-off to a worker thread
+        # From a thread other than the main one: the main thread hands the task to a worker, so
+        # that Ctrl-C interrupts its wait (test_faults.Interrupts).
+        def check():
+            self.assertEqual(self.pool.call(rt_helpers.add, 2, b=3), 5)
+            modules, thread = self.pool.call(rt_helpers.where)
+            self.assertNotEqual(modules, id(sys.modules))
+            self.assertEqual(thread, threading.get_ident())  # no hand-off to a worker thread
+            return modules
+
+        modules = in_a_thread(check)
         worker_places = {self.pool.submit(rt_helpers.where).result(timeout=30)[0] for _ in range(20)}
         self.assertIn(modules, worker_places)
+
+    def test_the_main_thread_hands_calls_to_a_worker(self):
+        self.assertNotEqual(self.pool.call(rt_helpers.where)[1], threading.get_ident())
+        self.assertNotEqual(self.pool.submit(rt_helpers.where).result()[1], threading.get_ident())
 
     def test_call_raises_the_remote_exception(self):
         with self.assertRaises(ValueError) as caught:
@@ -118,12 +147,16 @@ class PoolBasics(unittest.TestCase):
         # A worker needs a thread wake-up (several µs) to take a task; result() right after
         # submit() nearly always finds it still waiting and runs it itself, in a worker's
         # interpreter. Tried until it happens once, so a slow wake-up is not needed to pass.
-        for _ in range(1000):
-            modules, thread = self.pool.submit(rt_helpers.where).result()
-            self.assertNotEqual(modules, id(sys.modules))
-            if thread == threading.get_ident():
-                return
-        self.fail("result() never ran a waiting task in the calling thread")
+        # (Not in the main thread, which leaves tasks to workers: see the test above.)
+        def check():
+            for _ in range(1000):
+                modules, thread = self.pool.submit(rt_helpers.where).result()
+                self.assertNotEqual(modules, id(sys.modules))
+                if thread == threading.get_ident():
+                    return True
+            return False
+
+        self.assertTrue(in_a_thread(check), "result() never ran a waiting task in the calling thread")
 
     def test_result_with_a_timeout_leaves_the_task_to_a_worker(self):
         threads = {self.pool.submit(rt_helpers.where).result(timeout=30)[1] for _ in range(50)}
