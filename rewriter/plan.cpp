@@ -64,7 +64,9 @@ PortPlan Planner::run(const std::vector<Finding>& findings, const std::set<std::
   plan_.mod = &module_;
   std::vector<const Finding*> mine;
   for (const Finding& f : findings)
-    if (f.module == module_.name || (f.module.empty() && module_.files.count(f.loc.file))) mine.push_back(&f);
+    // A note says why something is fine as it is: it blocks nothing and asks for no repair.
+    if (f.severity != Severity::Note && (f.module == module_.name || (f.module.empty() && module_.files.count(f.loc.file))))
+      mine.push_back(&f);
   for (const Finding* f : mine) refuse_unless_repairable(*f, rules);
   refuse_what_did_not_compile();
   if (!plan_.refusals.empty()) return plan_;
