@@ -51,6 +51,7 @@ void repair_heap_types(const RepairContext&, RepairResult&);         // heap_typ
 void repair_gc_allocation(const RepairContext&, RepairResult&);      // gc_allocation.cpp
 void repair_moved_globals(const RepairContext&, RepairResult&);      // moved_globals.cpp
 void repair_find_module(const RepairContext&, RepairResult&);        // find_module.cpp
+void repair_thread_handoff(const RepairContext&, RepairResult&);     // thread_handoff.cpp
 void repair_init_to_exec(const RepairContext&, RepairResult&);       // init_to_exec.cpp
 void repair_interpreter_slots(const RepairContext&, RepairResult&);  // interpreter_slots.cpp
 void repair_def_fields(const RepairContext&, RepairResult&);         // def_fields.cpp
