@@ -533,7 +533,29 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     if (c.callee == "PyModule_GetState" || c.callee == "PyType_GetModuleState") record_state_cast(call);
     if (c.macro.empty()) c.range = where_.range(call->getSourceRange());
     else c.macro_range = where_.range(call->getSourceRange());
-    if (c.callee.rfind("PyState_", 0) == 0 && c.macro.empty()) locate_statement(call, c);
+    if ((c.callee.rfind("PyState_", 0) == 0 || c.callee.rfind("PyGILState_", 0) == 0) && c.macro.empty())
+      locate_statement(call, c);
+    for (const Expr* arg : call->arguments()) c.args.push_back(argument(arg));
+    caller->calls.push_back(std::move(c));
+    return true;
+  }
+
+  // `std::thread t(entry, arg)` (and std::jthread) is a construction, not a call: recorded as a
+  // call of "std::thread" so the entry point is found like pthread_create's.
+  bool VisitCXXConstructExpr(CXXConstructExpr* construct) {
+    if (!function_ || !where_.is_user(construct->getBeginLoc())) return true;
+    Function* caller = current_function();
+    const CXXRecordDecl* record = construct->getConstructor()->getParent();
+    if (!caller || !record || !record->isInStdNamespace()) return true;
+    std::string name = record->getNameAsString();
+    if (name != "thread" && name != "jthread") return true;
+    Call c;
+    c.callee = "std::thread";
+    c.loc = where_.loc(construct->getBeginLoc());
+    c.macro = where_.macro_body_of(construct->getBeginLoc());
+    c.is_python_api = true;  // declared outside the tree, as a library's function
+    c.has_args = construct->getNumArgs() > 0;
+    for (const Expr* arg : construct->arguments()) c.args.push_back(argument(arg));
     caller->calls.push_back(std::move(c));
     return true;
   }
@@ -564,6 +586,24 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     return {where_.loc(after).file, offset, offset};
   }
 
+  // What the call graph needs of one argument: the function or parameter it names (through `&`
+  // and casts), whether it is a Python object or a constant.
+  CallArgument argument(const Expr* arg) {
+    CallArgument a;
+    a.loc = where_.loc(arg->getBeginLoc());
+    const Expr* bare = strip(arg);
+    if (const auto* address = dyn_cast<UnaryOperator>(bare); address && address->getOpcode() == UO_AddrOf)
+      bare = strip(address->getSubExpr());
+    if (const auto* dre = dyn_cast<DeclRefExpr>(bare)) {
+      if (const auto* fd = dyn_cast<FunctionDecl>(dre->getDecl())) a.function = fd->getNameAsString();
+      else if (const auto* pd = dyn_cast<ParmVarDecl>(dre->getDecl())) a.parameter = pd->getNameAsString();
+    }
+    a.is_object = is_object_pointer(strip(arg)->getType());
+    a.is_constant = isa<StringLiteral>(strip(arg)) ||
+                    (!arg->isValueDependent() && arg->isEvaluatable(ctx_) && !a.is_object && a.function.empty());
+    return a;
+  }
+
   // The statement of the enclosing `{ }` block that holds `call`, and whether it is only the call
   // (`f(x);`) or a check of its result with no else (`if (f(x) < 0) { ... }`).
   void locate_statement(const CallExpr* call, Call& c) {
@@ -572,13 +612,24 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       DynTypedNodeList parents = ctx_.getParents(*stmt);
       if (parents.empty()) return;
       const Stmt* parent = parents[0].get<Stmt>();
-      if (!parent) return;  // an initializer of a declaration, for instance
+      if (const auto* var = parents[0].get<VarDecl>(); !parent && var) {  // `T v = f();`: its DeclStmt
+        DynTypedNodeList above = ctx_.getParents(*var);
+        parent = above.empty() ? nullptr : above[0].get<DeclStmt>();
+      }
+      if (!parent) return;  // an initializer of a global, for instance
       if (isa<CompoundStmt>(parent)) break;
       stmt = parent;
     }
-    if (const auto* e = dyn_cast<Expr>(stmt)) {
+    if (const auto* ds = dyn_cast<DeclStmt>(stmt)) {  // `T v = f();`: the variable it initializes
+      c.statement = where_.range(stmt->getSourceRange(), /*with_semicolon=*/true);
+      if (const auto* vd = ds->isSingleDecl() ? dyn_cast<VarDecl>(ds->getSingleDecl()) : nullptr;
+          vd && vd->getInit() && strip(vd->getInit()) == call)
+        c.assigned_to = vd->getNameAsString();
+    } else if (const auto* e = dyn_cast<Expr>(stmt)) {
       c.statement = where_.range(stmt->getSourceRange(), /*with_semicolon=*/true);
       c.statement_is_call_or_check = strip(e) == call;
+      if (const auto* bo = dyn_cast<BinaryOperator>(strip(e)); bo && bo->isAssignmentOp() && strip(bo->getRHS()) == call)
+        if (const auto* lhs = dyn_cast<DeclRefExpr>(strip(bo->getLHS()))) c.assigned_to = lhs->getDecl()->getNameAsString();
     } else if (const auto* is = dyn_cast<IfStmt>(stmt)) {
       c.statement = where_.range(stmt->getSourceRange(), /*with_semicolon=*/!isa<CompoundStmt>(is->getThen()));
       c.statement_is_call_or_check = !is->getElse() && !is->getInit() && !is->getConditionVariable() &&
@@ -760,6 +811,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     a.loc = where_.loc(dre->getLocation());
     a.in_function = function_name();
     if (global_) a.in_global = global_->getNameAsString();
+    a.passed_to = enclosing_callee();
     facts_.address_taken.push_back(std::move(a));
   }
 
@@ -777,6 +829,10 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
       if (isa<ParenExpr>(p) || isa<CastExpr>(p) || isa<UnaryOperator>(p)) continue;
       if (const auto* call = dyn_cast<CallExpr>(p))
         if (const FunctionDecl* fd = call->getDirectCallee()) return fd->getNameAsString();
+      if (const auto* construct = dyn_cast<CXXConstructExpr>(p))
+        if (const CXXRecordDecl* record = construct->getConstructor()->getParent();
+            record && record->isInStdNamespace() && (record->getName() == "thread" || record->getName() == "jthread"))
+          return "std::thread";
       return "";
     }
     return "";

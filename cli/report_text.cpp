@@ -138,7 +138,7 @@ std::vector<ModuleSummary> summarize(const Model& model, const std::vector<Findi
     for (const Finding& f : findings) {
       if (f.module != m.name) continue;
       (f.severity == Severity::Error ? s.errors : f.severity == Severity::Warning ? s.warnings : s.notes)++;
-      (f.fixable ? s.fixable : s.manual)++;
+      if (f.severity != Severity::Note) (f.fixable ? s.fixable : s.manual)++;  // a note asks for nothing
     }
     s.suppressed = hidden_in(hidden.suppressed, m.name);
     s.baselined = hidden_in(hidden.baselined, m.name);

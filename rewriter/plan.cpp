@@ -11,7 +11,7 @@
 namespace owngil {
 namespace {
 
-const std::set<std::string> kImplemented = {"OG001", "OG002", "OG003", "OG101", "OG102", "OG103", "OG201", "OG302"};
+const std::set<std::string> kImplemented = {"OG001", "OG002", "OG003", "OG101", "OG102", "OG103", "OG201", "OG301", "OG302"};
 constexpr int kModMultipleInterpretersSlot = 3, kModGilSlot = 4, kModExecSlot = 2;
 const std::vector<std::string> kDefFields = {"m_base",  "m_name",     "m_doc",   "m_size", "m_methods",
                                              "m_slots", "m_traverse", "m_clear", "m_free"};
@@ -69,7 +69,9 @@ PortPlan Planner::run(const std::vector<Finding>& findings, const std::set<std::
   plan_.mod = &module_;
   std::vector<const Finding*> mine;
   for (const Finding& f : findings)
-    if (f.module == module_.name || (f.module.empty() && module_.files.count(f.loc.file))) mine.push_back(&f);
+    // A note says why something is fine as it is: it blocks nothing and asks for no repair.
+    if (f.severity != Severity::Note && (f.module == module_.name || (f.module.empty() && module_.files.count(f.loc.file))))
+      mine.push_back(&f);
   for (const Finding* f : mine) refuse_unless_repairable(*f, rules);
   refuse_what_did_not_compile();
   if (!plan_.refusals.empty()) return plan_;
@@ -88,6 +90,7 @@ PortPlan Planner::run(const std::vector<Finding>& findings, const std::set<std::
   size_rule_ = plan_.wanted.count("OG003") ? "OG003" : "OG101";
   if (!state.empty()) plan_state(state);
   if (plan_.wanted.count("OG302")) plan_find_module();
+  if (plan_.wanted.count("OG301")) plan_thread_handoffs();
   if (plan_.wanted.count("OG001")) plan_init();
   else if (plan_.wanted.count("OG002")) plan_interpreter_slots();
   if (state.empty() && plan_.wanted.count("OG003")) plan_.def_fields.push_back({"m_size", "0", "OG003"});

@@ -119,6 +119,15 @@ struct ModuleLookup {
   std::string module;  // what replaces the call; empty: the registration statement is removed
 };
 
+// OG301: a thread the module starts enters the interpreter that started it (owngil_compat.h):
+// the start records the caller's interpreter, PyGILState_Ensure/Release in what the thread runs
+// become owngil_thread_ensure/release, and a failed entry returns the function's error value.
+struct ThreadEntry {
+  const Call* call = nullptr;          // PyGILState_Ensure(), spelled in source
+  const Function* function = nullptr;  // its function
+  std::string failure;                 // the statement returning its error value: `return NULL;`
+};
+
 struct PortPlan {
   std::string module;
   const Module* mod = nullptr;
@@ -135,6 +144,9 @@ struct PortPlan {
   bool declare_support = false;    // OG002 on a multi-phase module: the slot table gains the slots
   std::string new_slot_table;      // ... or, when it has none, a new one of that name (m_slots)
   std::vector<ModuleLookup> module_lookups;  // OG302
+  std::vector<const Call*> thread_starts;    // OG301: pthread_create(...) -> owngil_pthread_create(...)
+  std::vector<ThreadEntry> thread_entries;   // OG301: PyGILState_Ensure() in what those threads run
+  std::vector<const Call*> thread_leaves;    // OG301: PyGILState_Release(g) there
   std::vector<MovedGlobal> globals;    // in the model's order
   std::vector<ModuleAlias> module_aliases;
   std::vector<ConvertedType> types;    // in the model's order

@@ -26,6 +26,13 @@ class Planner {
   void plan_init();
   void plan_interpreter_slots();
   void plan_find_module();
+
+  // plan_threads.cpp
+  void plan_thread_handoffs();
+  void wrap_thread_start(const Call& c);
+  void plan_thread_code(const Function& f);
+  std::string what_follows_release(const Function& f);
+  const Call* library_call_inside(const Function& f, const Call& ensure);
   void check_def_fields();
   std::string exec_parameter_name() const;
   std::set<std::string> exec_functions() const;

@@ -22,6 +22,7 @@ Rule heap_type_attributes();
 Rule gilstate_api();
 Rule pystate_find_module();
 Rule main_interpreter_call();
+Rule process_wide_registration();
 Rule state_without_gc_hooks();
 Rule state_through_py_type();
 }  // namespace rules
@@ -54,7 +55,7 @@ const std::vector<Rule>& all_rules() {
         rules::capsule_global(),         rules::static_type(),                rules::heap_type_gc(),
         rules::heap_type_dealloc(),      rules::gilstate_api(),               rules::pystate_find_module(),
         rules::state_without_gc_hooks(), rules::state_through_py_type(),     rules::main_interpreter_call(),
-        rules::heap_type_attributes(),
+        rules::heap_type_attributes(), rules::process_wide_registration(),
     };
     std::sort(r.begin(), r.end(), [](const Rule& a, const Rule& b) { return std::string(a.info.id) < b.info.id; });
     return r;

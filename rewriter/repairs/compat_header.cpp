@@ -21,12 +21,23 @@ size_t after_python_include(const std::string& src) {
   return std::string::npos;
 }
 
+// An `#include` line names owngil_compat.h already (a comment mentioning it does not count).
+bool includes_compat_header(const std::string& src) {
+  for (size_t at = src.find("owngil_compat.h"); at != std::string::npos; at = src.find("owngil_compat.h", at + 1)) {
+    size_t line = src.rfind('\n', at);
+    line = line == std::string::npos ? 0 : line + 1;
+    size_t hash = src.find_first_not_of(" \t", line);
+    if (hash != std::string::npos && src.compare(hash, 1, "#") == 0 && src.find("include", hash) < at) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void repair_compat_header(const RepairContext& ctx, RepairResult& out) {
   for (const std::string& file : ctx.plan.compat_files) {
     const std::string& src = ctx.text(file);
-    if (src.find("owngil_compat.h") != std::string::npos) continue;
+    if (includes_compat_header(src)) continue;
     size_t dir_end = file.find_last_of('/');
     std::string header = (dir_end == std::string::npos ? "" : file.substr(0, dir_end + 1)) + "owngil_compat.h";
     if (!ctx.exists(header)) out.new_files[header] = kCompatHeader;
@@ -35,8 +46,10 @@ void repair_compat_header(const RepairContext& ctx, RepairResult& out) {
       out.refuse({file, 1, 1}, "cannot find where " + file + " includes <Python.h>, to include owngil_compat.h after it");
       continue;
     }
-    // Converted types need it; without them only OG101's repairs do (PyModule_AddObjectRef, Py_XNewRef on 3.9).
-    out.insert(file, static_cast<unsigned>(at), "#include \"owngil_compat.h\"\n", ctx.plan.types.empty() ? "OG101" : "OG201");
+    // Converted types need it; without them OG101's repairs (PyModule_AddObjectRef, Py_XNewRef on 3.9), or the
+    // thread hand-off (OG301).
+    const char* rule = !ctx.plan.types.empty() ? "OG201" : !ctx.plan.globals.empty() ? "OG101" : "OG301";
+    out.insert(file, static_cast<unsigned>(at), "#include \"owngil_compat.h\"\n", rule);
   }
 }
 

@@ -6,7 +6,7 @@ const std::vector<Repair> kRepairs = {
     repair_module_parameters, repair_state_fetch,   repair_state_parameters, repair_defining_class,
     repair_compat_header,     repair_state_struct,  repair_heap_types,       repair_gc_allocation,
     repair_moved_globals,     repair_module_aliases, repair_find_module,   repair_init_to_exec,     repair_interpreter_slots,
-    repair_def_fields,
+    repair_def_fields,        repair_thread_handoff,
 };
 
 void RepairResult::insert(const std::string& file, unsigned at, std::string what, const std::string& rule) {

@@ -52,6 +52,7 @@ void repair_gc_allocation(const RepairContext&, RepairResult&);      // gc_alloc
 void repair_moved_globals(const RepairContext&, RepairResult&);      // moved_globals.cpp
 void repair_module_aliases(const RepairContext&, RepairResult&);     // module_aliases.cpp
 void repair_find_module(const RepairContext&, RepairResult&);        // find_module.cpp
+void repair_thread_handoff(const RepairContext&, RepairResult&);     // thread_handoff.cpp
 void repair_init_to_exec(const RepairContext&, RepairResult&);       // init_to_exec.cpp
 void repair_interpreter_slots(const RepairContext&, RepairResult&);  // interpreter_slots.cpp
 void repair_def_fields(const RepairContext&, RepairResult&);         // def_fields.cpp

@@ -237,3 +237,64 @@ TEST_CASE("analyze_in_memory: Clang sees only the files given, the disk not at a
   CHECK(missing.errors[0].message.find("stdio.h") != std::string::npos);
   CHECK(missing.files_analyzed == 0);
 }
+
+TEST_CASE("calls: arguments that name functions, parameters, objects and constants", "[analyzer]") {
+  Model m = analyze_snippet(R"(#include <Python.h>
+#include <pthread.h>
+static void *entry(void *arg) { return arg; }
+static int start(void *(*fn)(void *), PyObject *obj, pthread_t *t) {
+    return pthread_create(t, NULL, fn, (void *)obj);
+}
+static int go(PyObject *obj) {
+    pthread_t t;
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyGILState_Release(g);
+    return start(entry, obj, &t) + start(&entry, NULL, &t);
+}
+)");
+  const Function* start = m.function("start");
+  REQUIRE(start);
+  REQUIRE(start->calls.size() == 1);
+  const Call& create = start->calls[0];
+  CHECK(create.callee == "pthread_create");
+  REQUIRE(create.args.size() == 4);
+  CHECK(create.args[1].is_constant);  // NULL
+  CHECK(create.args[2].parameter == "fn");
+  CHECK(create.args[3].parameter == "obj");  // through the cast
+  CHECK(create.args[3].is_object);
+  const Function* go = m.function("go");
+  REQUIRE(go);
+  std::vector<const Call*> starts;
+  for (const Call& c : go->calls)
+    if (c.callee == "start") starts.push_back(&c);
+  REQUIRE(starts.size() == 2);
+  CHECK(starts[0]->args[0].function == "entry");
+  CHECK(starts[1]->args[0].function == "entry");  // through &
+  CHECK(starts[0]->args[1].parameter == "obj");
+  CHECK(go->calls[0].callee == "PyGILState_Ensure");
+  CHECK(go->calls[0].assigned_to == "g");
+  CHECK(go->calls[0].statement.valid());
+  bool passed = false;
+  for (const AddressTaken& a : m.address_taken) passed |= a.function == "entry" && a.passed_to == "start";
+  CHECK(passed);
+}
+
+TEST_CASE("calls: a std::thread construction is a call of std::thread with the entry point", "[analyzer]") {
+  Model m = analyze_snippet(R"(#include <Python.h>
+#include <thread>
+static void work(PyObject *obj) { (void)obj; }
+void run(PyObject *obj) {
+    std::thread t(work, obj);
+    t.join();
+}
+)", "snippet.cpp");
+  const Function* run = m.function("run");
+  REQUIRE(run);
+  const Call* thread = nullptr;
+  for (const Call& c : run->calls)
+    if (c.callee == "std::thread") thread = &c;
+  REQUIRE(thread);
+  REQUIRE(thread->args.size() == 2);
+  CHECK(thread->args[0].function == "work");
+  CHECK(thread->loc.line == 5);
+}

@@ -240,3 +240,80 @@ TEST_CASE("drop_redundant_edits keeps what its definition keeps, in order, on ra
     }
   }
 }
+
+namespace {
+// A module whose thread calls back into Python; `worker_body` is the entry point's body.
+std::string thread_module(const std::string& worker_body) {
+  return std::string(R"(#include <Python.h>
+#include <pthread.h>
+static void *worker(void *arg) {
+)") + worker_body + R"(}
+static PyObject *run(PyObject *module, PyObject *arg) {
+    pthread_t t;
+    (void)module;
+    Py_BEGIN_ALLOW_THREADS
+    if (pthread_create(&t, NULL, worker, arg) == 0) pthread_join(t, NULL);
+    Py_END_ALLOW_THREADS
+    Py_RETURN_NONE;
+}
+static PyMethodDef methods[] = {{"run", run, METH_O, NULL}, {NULL, NULL, 0, NULL}};
+static PyModuleDef_Slot slots[] = {
+    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+    {0, NULL}};
+static struct PyModuleDef d = {PyModuleDef_HEAD_INIT, "m", NULL, 0, methods, slots, NULL, NULL, NULL};
+PyMODINIT_FUNC PyInit_m(void) { return PyModuleDef_Init(&d); }
+)";
+}
+}  // namespace
+
+TEST_CASE("thread_handoff: the start records the interpreter, the thread enters it or returns its error", "[repairs]") {
+  Planned p = planned(thread_module(R"(    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject_CallNoArgs((PyObject *)arg);
+    PyGILState_Release(g);
+    return NULL;
+)"));
+  REQUIRE(p.plan().refusals.empty());
+  REQUIRE(p.plan().thread_starts.size() == 1);
+  REQUIRE(p.plan().thread_entries.size() == 1);
+  CHECK(p.plan().thread_entries[0].failure == "return NULL;");
+  CHECK(p.plan().compat_files.size() == 1);  // the file gets owngil_compat.h
+  RepairResult r = run_repair(p, repair_thread_handoff);
+  CHECK(r.repaired == std::set<std::string>{"OG301"});
+  std::string out = applied(p, r);
+  CHECK(out.find("    PyGILState_STATE g = owngil_thread_ensure(\"worker\");\n"
+                 "    if (owngil_thread_ensure_failed()) return NULL;  /* the interpreter that started this thread is gone */\n"
+                 "    PyObject_CallNoArgs") != std::string::npos);
+  CHECK(out.find("    owngil_thread_release(g);\n") != std::string::npos);
+  CHECK(out.find("if (owngil_pthread_create(&t, NULL, worker, arg) == 0)") != std::string::npos);
+  CHECK(out.find("PyGILState") == out.rfind("PyGILState_STATE g"));  // no PyGILState call left
+}
+
+TEST_CASE("thread_handoff: refused where the early return would skip something", "[repairs]") {
+  // Called before the entry, after the release, and a library call in the Python part.
+  Planned before = planned(thread_module(R"(    PyObject *o = (PyObject *)arg;
+    fflush(stdout);
+    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject_CallNoArgs(o);
+    PyGILState_Release(g);
+    return NULL;
+)"));
+  REQUIRE(before.plan().refusals.size() == 1);
+  CHECK(before.plan().refusals[0].reason.find("comes after a call of fflush") != std::string::npos);
+  Planned after = planned(thread_module(R"(    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject_CallNoArgs((PyObject *)arg);
+    PyGILState_Release(g);
+    fflush(stdout);
+    return NULL;
+)"));
+  REQUIRE(after.plan().refusals.size() == 1);
+  CHECK(after.plan().refusals[0].reason.find("calls fflush after PyGILState_Release") != std::string::npos);
+  Planned inside = planned(thread_module(R"(    PyGILState_STATE g = PyGILState_Ensure();
+    PyObject_CallNoArgs((PyObject *)arg);
+    pthread_cond_signal((pthread_cond_t *)arg);
+    PyGILState_Release(g);
+    return NULL;
+)"));
+  REQUIRE(inside.plan().refusals.size() == 1);
+  CHECK(inside.plan().refusals[0].reason.find("the Python part calls pthread_cond_signal") != std::string::npos);
+  CHECK(inside.plan().thread_entries.empty());
+}

@@ -115,8 +115,18 @@ struct Global {
   std::string key() const { return loc.file + ":" + function + ":" + name; }
 };
 
+// One argument of a call, as far as the call graph needs it: a function handed over (a thread's
+// entry point, a callback), a parameter passed on, a Python object (a callback's context).
+struct CallArgument {
+  std::string function;   // the function whose address it is (through & and casts); "" otherwise
+  std::string parameter;  // the parameter of the calling function it is (through casts); "" otherwise
+  bool is_object = false;    // a Python object pointer before any cast (`(void *)callable`)
+  bool is_constant = false;  // an integer or null constant, or a string literal
+  SourceLoc loc;
+};
+
 struct Call {
-  std::string callee;
+  std::string callee;  // C++ constructions of std::thread and std::jthread: "std::thread"
   SourceLoc loc;
   unsigned args_begin = 0;  // byte offset just after `(` (for the rewriter), 0 when unknown
   bool has_args = false;
@@ -134,6 +144,10 @@ struct Call {
   // That statement is the call alone, or an `if` without else testing its result: removing the
   // statement removes the call and nothing else the code needs.
   bool statement_is_call_or_check = false;
+  // Also for PyGILState_* calls: the variable the result initializes or is assigned to
+  // (`PyGILState_STATE g = PyGILState_Ensure();`), "" otherwise.
+  std::string assigned_to;
+  std::vector<CallArgument> args;  // in order; empty when the call has none
 };
 
 struct Param {
@@ -179,6 +193,7 @@ struct AddressTaken {
   SourceLoc loc;
   std::string in_function;  // where it happens; empty in a global initializer
   std::string in_global;    // the global whose initializer holds it, if any
+  std::string passed_to;    // the function called with it as an argument (through & and casts), if any
 };
 
 enum class InitStyle { SinglePhase, MultiPhase, Unknown };
