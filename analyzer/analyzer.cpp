@@ -14,13 +14,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <regex>
 
 #include <clang/Basic/Diagnostic.h>
+#include <clang/Basic/DiagnosticLex.h>
 #include <clang/Basic/FileManager.h>
 #include <clang/Basic/SourceManager.h>
 #include <clang/Basic/Stack.h>
+#include <clang/Frontend/CompilerInstance.h>
+#include <clang/Frontend/FrontendAction.h>
 #include <clang/Frontend/FrontendActions.h>
 #include <clang/Tooling/ArgumentsAdjusters.h>
 #include <clang/Tooling/CompilationDatabase.h>
@@ -419,7 +424,10 @@ class ErrorCollector : public clang::DiagnosticConsumer {
     clang::DiagnosticConsumer::HandleDiagnostic(level, info);
     if (level < clang::DiagnosticsEngine::Error) return;
     if (level == clang::DiagnosticsEngine::Fatal) fatal = true;
-    if (out_.size() >= 20) return;  // the first errors say it; the rest are usually consequences
+    if (out_.size() >= kShown) {  // the first errors say it; the rest are usually consequences
+      ++not_shown;
+      return;
+    }
     llvm::SmallString<256> msg;
     info.FormatDiagnostic(msg);
     ParseError e;
@@ -434,11 +442,35 @@ class ErrorCollector : public clang::DiagnosticConsumer {
     }
     out_.push_back(std::move(e));
   }
+  // After the unit: one line for the errors not listed, so the count stays true.
+  void finish(const std::string& main_file) {
+    if (not_shown == 0) return;
+    out_.push_back({{main_file, 0, 0}, "and " + std::to_string(not_shown) + " more error" +
+                                           (not_shown == 1 ? "" : "s") + " (not shown)"});
+  }
   bool fatal = false;
+  static constexpr size_t kShown = 20;
+  size_t not_shown = 0;
 
  private:
   std::string root_;
   std::vector<ParseError>& out_;
+};
+
+// Lets the analysis go on past a missing header. Clang's "file not found" is fatal by default,
+// which silences every later diagnostic and marks the unit unusable; as a plain error the
+// include is skipped, the rest of the file is parsed (what needed the header gets its own
+// errors), and the unit's verdict still says it was not seen whole.
+class RecoverFromMissingHeaders : public clang::WrapperFrontendAction {
+ public:
+  using clang::WrapperFrontendAction::WrapperFrontendAction;
+
+ protected:
+  bool BeginSourceFileAction(clang::CompilerInstance& ci) override {
+    ci.getDiagnostics().setSeverity(clang::diag::err_pp_file_not_found, clang::diag::Severity::Error,
+                                    clang::SourceLocation());
+    return clang::WrapperFrontendAction::BeginSourceFileAction(ci);
+  }
 };
 
 struct Job {
@@ -457,7 +489,8 @@ Model run_job(const Job& job, const std::string& root, bool parse_only) {
   llvm::IntrusiveRefCntPtr<clang::FileManager> files(new clang::FileManager(clang::FileSystemOptions(), shared));
   std::unique_ptr<clang::FrontendAction> action =
       parse_only ? std::make_unique<clang::SyntaxOnlyAction>() : make_fact_collector(facts, root);
-  clang::tooling::ToolInvocation invocation(job.command, std::move(action), files.get());
+  clang::tooling::ToolInvocation invocation(
+      job.command, std::make_unique<RecoverFromMissingHeaders>(std::move(action)), files.get());
   invocation.setDiagnosticConsumer(&diagnostics);
   invocation.run();
   bool reached_ast = !facts.units.empty();
@@ -468,6 +501,7 @@ Model run_job(const Job& job, const std::string& root, bool parse_only) {
     facts.units.push_back(tu);
   }
   TranslationUnit& tu = facts.units.back();
+  diagnostics.finish(tu.main_file);
   // Clang's errors first, then the collector's own (code it refused to walk).
   errors.insert(errors.end(), tu.errors.begin(), tu.errors.end());
   tu.errors = std::move(errors);
@@ -480,6 +514,20 @@ Model run_job(const Job& job, const std::string& root, bool parse_only) {
   return facts;
 }
 
+// CPython-internal macros a tree may use where the headers it is analysed with leave them out.
+// `_Py_IDENTIFIER` is hidden by Py_BUILD_CORE (CPython's own modules define Py_BUILD_CORE_MODULE
+// and used it until 3.12): without it the declaration is a parse error and every use of `PyId_x`
+// an undeclared name. The definitions are those of 3.12's cpython/object.h, token for token, so
+// where the headers define them too the redefinition is identical and changes nothing.
+const std::vector<std::string>& internal_macro_fallbacks() {
+  static const std::vector<std::string> defines = {
+      "-D_Py_static_string_init(value)={ .string = (value), .index = -1 }",
+      "-D_Py_static_string(varname, value)=static _Py_Identifier varname = _Py_static_string_init(value)",
+      "-D_Py_IDENTIFIER(varname)=_Py_static_string(PyId_##varname, #varname)",
+  };
+  return defines;
+}
+
 std::vector<std::string> adjust(std::vector<std::string> cmd, const std::string& file,
                                 std::vector<std::string> extra, std::set<std::string>& dropped) {
   using namespace clang::tooling;
@@ -490,8 +538,12 @@ std::vector<std::string> adjust(std::vector<std::string> cmd, const std::string&
   cmd = getClangSyntaxOnlyAdjuster()(cmd, file);
   // Warnings are not ours to report (and Clang would print "N warnings generated"). No clang.cfg
   // from beside the compiler the database names: it could be the tree's own.
+  // No error limit: after clang's default 20 it stops analysing, and a file that calls removed API
+  // 21 times would be lost whole. No caret snippets: we print our own, and with them clang would
+  // print its raw "N errors generated." on stderr.
   std::vector<std::string> tail = {"-resource-dir=" + clang_resource_dir(), "--no-default-config", "-w",
-                                   "-ferror-limit=20"};
+                                   "-ferror-limit=0", "-fno-caret-diagnostics"};
+  tail.insert(tail.end(), internal_macro_fallbacks().begin(), internal_macro_fallbacks().end());
   tail.insert(tail.end(), extra.begin(), extra.end());
   cmd = getInsertArgumentAdjuster(tail, ArgumentInsertPosition::END)(cmd, file);
   return cmd;
@@ -609,6 +661,7 @@ Model analyze_snippet(const std::string& code, const std::string& file_name,
   std::string why;
   std::string python_include = find_python_include("", &why);
   std::vector<std::string> all = {"-isystem", python_include, "-resource-dir=" + clang_resource_dir(), "-w"};
+  all.insert(all.end(), internal_macro_fallbacks().begin(), internal_macro_fallbacks().end());
   all.insert(all.end(), args.begin(), args.end());
   Model facts;
   clang::tooling::runToolOnCodeWithArgs(make_fact_collector(facts, ""), code, all, file_name);

@@ -584,6 +584,12 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     return false;
   }
 
+  // `_Py_Identifier` (a typedef of `struct _Py_Identifier`), however it is spelled.
+  static bool is_cpython_identifier(QualType t) {
+    const RecordType* rt = t.getCanonicalType()->getAs<RecordType>();
+    return rt && rt->getDecl()->getName() == "_Py_Identifier";
+  }
+
   Global& global_for(const VarDecl* vd) {
     const VarDecl* canon = vd->getCanonicalDecl();
     auto it = global_index_.find(canon);
@@ -595,6 +601,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     g.kind = classify(ctx_, vd->getType());
     if (g.kind == GlobalKind::CData) collect_object_paths(ctx_, vd->getType(), g.name, 0, g.object_fields);
     g.is_const = ctx_.getBaseElementType(vd->getType()).isConstQualified();
+    g.cpython_identifier = is_cpython_identifier(vd->getType());
     g.thread_local_storage = vd->getTLSKind() != VarDecl::TLS_None;
     if (vd->isStaticLocal()) {
       g.storage = Storage::FunctionStatic;

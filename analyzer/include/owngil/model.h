@@ -104,6 +104,10 @@ struct Global {
   // those members as paths from the global (`names.open`, `errors[].cls`, `cfg.inner.type`). They
   // share objects between interpreters as much as an ObjectPointer does.
   std::vector<std::string> object_fields;
+  // A `_Py_Identifier` (`_Py_IDENTIFIER(x)`, `_Py_static_string`): CPython's cache of an interned
+  // name. Since 3.10 the string lives in each interpreter (interp->unicode.ids) and the struct
+  // holds only an index, set once under the runtime's lock: no state to move, no race.
+  bool cpython_identifier = false;
   std::vector<SourceRange> redeclarations;  // `extern PyObject *x;` in headers and elsewhere
   SourceRange decl;  // the declaration statement, `static PyObject *x = NULL;` (`static int a, b;`:
                      // both globals have the same begin)
