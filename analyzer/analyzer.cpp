@@ -181,6 +181,11 @@ bool is_source(const fs::path& p) {
   return exts.count(p.extension().string()) > 0;
 }
 
+bool is_header(const fs::path& p) {
+  static const std::set<std::string> exts = {".h", ".hh", ".hpp", ".hxx", ".h++", ".H", ".HPP"};
+  return exts.count(p.extension().string()) > 0;
+}
+
 // What a path is when it is not a regular file Clang could read: FIFOs would block the reader
 // forever and devices never end, so neither is ever opened. "" for a regular file.
 std::string special_file_kind(const fs::path& p) {
@@ -268,8 +273,9 @@ std::vector<std::string> discover_sources(const std::vector<std::string>& paths,
       walk(path, exclude, found, errors);
     } else if (std::string kind = special_file_kind(path); !kind.empty()) {
       errors.push_back({{path, 0, 0}, skipped_message(kind)});
-    } else if (!is_source(path)) {
-      errors.push_back({{path, 0, 0}, "not a C or C++ source file (.c .cc .cpp .cxx .C .CPP ...)"});
+    } else if (!is_source(path) && !is_header(path)) {
+      // A header named on the command line is analysed through a unit that includes it, or alone.
+      errors.push_back({{path, 0, 0}, "not a C or C++ source file or header (.c .cc .cpp .h .hpp ...)"});
     } else {
       found.insert(fs::weakly_canonical(path, ec).string());
     }
@@ -586,15 +592,85 @@ std::vector<Job> jobs_from_database(const AnalyzerOptions& opt, std::vector<Inpu
   return jobs;
 }
 
-std::vector<Job> jobs_from_tree(const std::vector<std::string>& files, const std::string& root,
-                                const std::string& python_include, const std::vector<std::string>& extra,
-                                std::set<std::string>& dropped) {
+// The files of `candidates` that `file` names in a quoted `#include` (`#include "part.c"`), looked
+// up as the preprocessor would: beside the file, then in the tree's include directories. A text
+// scan, so an include in a comment or an inactive branch counts too: analyze() checks afterwards
+// that each part was really seen.
+std::vector<std::string> included_candidates(const std::string& file, const std::vector<std::string>& include_dirs,
+                                             const std::set<std::string>& candidates) {
+  std::ifstream in(file, std::ios::binary);
+  std::vector<std::string> found;
+  static const std::regex directive(R"re(^\s*#\s*include\s*"([^"]+)")re");
+  std::error_code ec;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (!std::regex_search(line, m, directive)) continue;
+    std::vector<fs::path> places = {fs::path(file).parent_path() / m[1].str()};
+    for (const std::string& dir : include_dirs) places.push_back(fs::path(dir) / m[1].str());
+    for (const fs::path& place : places) {
+      std::string real = fs::weakly_canonical(place, ec).string();
+      if (!ec && candidates.count(real)) {
+        found.push_back(real);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+// The files to parse as translation units: those no other input includes. A `.c` that another
+// `.c` includes (a unity build, `#include "part.c"`) only compiles there, where the includer's
+// headers and declarations come first; parsed alone it gives hundreds of errors and facts twice.
+// Files that include each other in a cycle with no outside includer: the first of the cycle.
+// `parts`: every input some unit includes, with the file that includes it.
+std::vector<std::string> unit_roots(const std::vector<std::string>& files, const std::vector<std::string>& include_dirs,
+                                    std::map<std::string, std::string>* parts) {
+  std::set<std::string> all(files.begin(), files.end());
+  std::map<std::string, std::vector<std::string>> includes;
+  std::map<std::string, std::string> includer;
+  for (const std::string& f : files)
+    for (const std::string& inc : included_candidates(f, include_dirs, all))
+      if (inc != f) {
+        includes[f].push_back(inc);
+        includer.emplace(inc, f);
+      }
+  std::vector<std::string> roots;
+  std::set<std::string> reached;
+  auto reach = [&](const std::string& from) {
+    std::vector<std::string> todo = {from};
+    while (!todo.empty()) {
+      std::string f = todo.back();
+      todo.pop_back();
+      if (!reached.insert(f).second) continue;
+      for (const std::string& inc : includes[f]) todo.push_back(inc);
+    }
+  };
+  for (const std::string& f : files)
+    if (!includer.count(f)) roots.push_back(f), reach(f);
+  for (const std::string& f : files)  // cycles no root reaches
+    if (!reached.count(f)) roots.push_back(f), reach(f);
+  std::set<std::string> root_set(roots.begin(), roots.end());
+  for (const auto& [part, by] : includer)
+    if (!root_set.count(part)) (*parts)[part] = by;
+  return roots;
+}
+
+std::vector<std::string> tree_include_flags(const std::string& root, const std::string& python_include) {
   std::vector<std::string> flags = {"-isystem", python_include};
   for (const std::string& dir : header_dirs(root)) flags.push_back("-I" + dir);
+  return flags;
+}
+
+std::vector<Job> jobs_from_tree(const std::vector<std::string>& files, const std::string& root,
+                                const std::vector<std::string>& flags, const std::vector<std::string>& extra,
+                                std::set<std::string>& dropped) {
   std::vector<Job> jobs;
   for (const std::string& f : files) {
     std::vector<std::string> cmd = {"clang"};
     cmd.insert(cmd.end(), flags.begin(), flags.end());
+    // A header analysed alone (no input includes it) comes after Python.h in every file that
+    // uses it, as extension headers do; its include guard makes this a no-op when it includes it.
+    if (is_header(f)) cmd.insert(cmd.end(), {"-include", "Python.h"});
     cmd.push_back(f);
     jobs.push_back({f, root.empty() ? "/" : root, adjust(cmd, f, extra, dropped)});
   }
@@ -603,34 +679,10 @@ std::vector<Job> jobs_from_tree(const std::vector<std::string>& files, const std
 
 }  // namespace
 
-AnalysisResult analyze(const AnalyzerOptions& opt) {
-  AnalysisResult result;
-  std::string why;
-  std::string python_include = find_python_include(opt.python, &why);
-  std::vector<Job> jobs;
-  std::set<std::string> dropped;
-  if (!opt.compile_db_dir.empty()) {
-    jobs = jobs_from_database(opt, result.errors, dropped);
-  } else {
-    std::vector<std::string> files = discover_sources(opt.paths, opt.exclude, result.errors);
-    if (python_include.empty()) {
-      result.errors.push_back({{"", 0, 0}, why});
-      result.files_total = files.size();
-      return result;
-    }
-    jobs = jobs_from_tree(files, project_root(opt, files), python_include, opt.extra_args, dropped);
-  }
-  if (opt.warn)
-    for (const std::string& flag : dropped)
-      opt.warn("compile flag '" + flag + "' dropped: owngil lets no compile command write files, or read "
-               "files other than sources and headers");
-  std::vector<std::string> files;
-  for (const Job& j : jobs) files.push_back(j.file);
-  std::string root = opt.compile_db_dir.empty() ? project_root(opt, files) : common_root(files);
-  result.model.root = root;
-  result.model.python_include = python_include;
-  result.files_total = jobs.size();
+namespace {
 
+// Each job's facts, `opt.jobs` at a time.
+std::vector<Model> run_jobs(const std::vector<Job>& jobs, const std::string& root, const AnalyzerOptions& opt) {
   std::vector<Model> per_file(jobs.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
@@ -644,11 +696,84 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
   std::vector<llvm::thread> threads;
   for (unsigned t = 0; t < n; ++t) threads.emplace_back(std::optional<unsigned>(kWorkerStack), worker);
   for (llvm::thread& t : threads) t.join();
+  return per_file;
+}
+
+std::string relative_to(const std::string& root, const std::string& file) {
+  return !root.empty() && file.rfind(root + "/", 0) == 0 ? file.substr(root.size() + 1) : file;
+}
+
+// The parts (files another input includes) that no unit which parsed saw: the text scan found an
+// include in a comment or in a branch not compiled here. Those are analysed on their own.
+std::vector<std::string> parts_not_seen(const std::map<std::string, std::string>& parts,
+                                        const std::vector<Model>& per_file, const std::string& root) {
+  std::set<std::string> seen;
+  for (const Model& facts : per_file)
+    for (const TranslationUnit& tu : facts.units)
+      if (!tu.failed) seen.insert(tu.user_files.begin(), tu.user_files.end());
+  std::vector<std::string> left;
+  for (const auto& [part, by] : parts)
+    if (!seen.count(relative_to(root, part))) left.push_back(part);
+  return left;
+}
+
+// Files a unit covers: its main file and the parts it includes.
+unsigned files_covered(const TranslationUnit& tu, const std::map<std::string, std::string>& parts,
+                       const std::string& root) {
+  unsigned n = 1;
+  for (const auto& [part, by] : parts)
+    if (tu.user_files.count(relative_to(root, part)) && relative_to(root, part) != tu.main_file) ++n;
+  return n;
+}
+
+}  // namespace
+
+AnalysisResult analyze(const AnalyzerOptions& opt) {
+  AnalysisResult result;
+  std::string why;
+  std::string python_include = find_python_include(opt.python, &why);
+  std::vector<Job> jobs;
+  std::set<std::string> dropped;
+  std::vector<std::string> files;             // every input file
+  std::map<std::string, std::string> parts;  // inputs another input includes -> that includer
+  std::vector<std::string> tree_flags;
+  if (!opt.compile_db_dir.empty()) {
+    jobs = jobs_from_database(opt, result.errors, dropped);
+    for (const Job& j : jobs) files.push_back(j.file);
+  } else {
+    files = discover_sources(opt.paths, opt.exclude, result.errors);
+    if (python_include.empty()) {
+      result.errors.push_back({{"", 0, 0}, why});
+      result.files_total = files.size();
+      return result;
+    }
+    tree_flags = tree_include_flags(project_root(opt, files), python_include);
+    std::vector<std::string> include_dirs;
+    for (const std::string& flag : tree_flags)
+      if (flag.rfind("-I", 0) == 0) include_dirs.push_back(flag.substr(2));
+    jobs = jobs_from_tree(unit_roots(files, include_dirs, &parts), project_root(opt, files), tree_flags,
+                          opt.extra_args, dropped);
+  }
+  std::string root = opt.compile_db_dir.empty() ? project_root(opt, files) : common_root(files);
+  result.model.root = root;
+  result.model.python_include = python_include;
+  result.files_total = files.size();
+
+  std::vector<Model> per_file = run_jobs(jobs, root, opt);
+  if (std::vector<std::string> alone = parts_not_seen(parts, per_file, root); !alone.empty()) {
+    for (const std::string& part : alone) parts.erase(part);
+    std::vector<Model> more = run_jobs(jobs_from_tree(alone, root, tree_flags, opt.extra_args, dropped), root, opt);
+    for (Model& m : more) per_file.push_back(std::move(m));
+  }
+  if (opt.warn)
+    for (const std::string& flag : dropped)
+      opt.warn("compile flag '" + flag + "' dropped: owngil lets no compile command write files, or read "
+               "files other than sources and headers");
 
   for (Model& facts : per_file) {
     for (const TranslationUnit& tu : facts.units) {
       for (const ParseError& e : tu.errors) result.errors.push_back({e.loc.file.empty() ? SourceLoc{tu.main_file, 0, 0} : e.loc, e.message});
-      if (!tu.failed) ++result.files_analyzed;
+      if (!tu.failed) result.files_analyzed += files_covered(tu, parts, root);
     }
     merge_into(result.model, std::move(facts));
   }

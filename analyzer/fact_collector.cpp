@@ -1122,12 +1122,14 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         t.fields.push_back(std::move(field));
       }
     }
-    // A redeclaration may come with the initializer: keep one entry, the fullest.
-    for (StaticType& existing : facts_.static_types)
-      if (existing.name == t.name && existing.loc.file == t.loc.file) {
-        if (t.initialized) existing = t;
-        return;
-      }
+    // A redeclaration may come with the initializer: keep one entry, the fullest. One variable,
+    // however many files of the unit declare it (a unity build's `static PyTypeObject T;` in one
+    // included .c, its definition in another).
+    auto [it, fresh] = static_type_index_.emplace(vd->getCanonicalDecl(), facts_.static_types.size());
+    if (!fresh) {
+      if (t.initialized) facts_.static_types[it->second] = t;
+      return;
+    }
     facts_.static_types.push_back(std::move(t));
   }
 
@@ -1170,6 +1172,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   const VarDecl* global_ = nullptr;
   std::map<const FunctionDecl*, size_t> function_index_;
   std::map<const VarDecl*, size_t> global_index_;
+  std::map<const VarDecl*, size_t> static_type_index_;  // canonical declaration -> static_types
   std::vector<const FunctionDecl*> init_decls_;
   const CallExpr* pending_create_ = nullptr;
   const FunctionDecl* pending_builder_ = nullptr;   // the function that makes the pending_create_ call

@@ -45,6 +45,18 @@ def python_facts(exe):
     return include, suffix
 
 
+def unit_sources(case, files):
+    """The sources to compile: a part of a unity build (a .c another source #includes) compiles
+    only inside its includer."""
+    included = set()
+    for f in files:
+        for line in (case / f).read_text(errors="replace").splitlines():
+            words = line.strip().lstrip("#").split(None, 1)
+            if line.lstrip().startswith("#") and words[:1] == ["include"] and '"' in line:
+                included.add(str(((case / f).parent / line.split('"')[1]).resolve()))
+    return [str(case / f) for f in files if str((case / f).resolve()) not in included]
+
+
 def build_modules(owngil, case, exe, out, report=None):
     include, suffix = python_facts(exe)
     if report is None:
@@ -52,7 +64,7 @@ def build_modules(owngil, case, exe, out, report=None):
                                 "--python", exe, str(case)]).stdout)
     problems = []
     for m in report["modules"]:
-        sources = [str(case / f) for f in m["files"] if f.endswith((".c", ".cpp", ".cc", ".cxx"))]
+        sources = unit_sources(case, [f for f in m["files"] if f.endswith((".c", ".cpp", ".cc", ".cxx"))])
         compiler = "g++" if any(s.endswith((".cpp", ".cc", ".cxx")) for s in sources) else "gcc"
         cmd = [compiler, "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-isystem", include,
                "-I", str(case / "include"), *sources, "-o", str(out / (m["name"] + suffix)), "-lpthread"]

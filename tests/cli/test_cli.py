@@ -391,13 +391,26 @@ class Verdicts(TreeCase):
         self.assertEqual(modules["clean"]["verdict"], "isolated-except-hidden")
         self.assertEqual(modules["clean"]["counts"]["ignored"], 1)
 
-    def test_a_unity_part_that_only_fails_alone_leaves_the_module_complete(self):
-        # part.c compiles only where clean.c includes it: its errors alone say nothing is unseen.
+    def test_a_unity_part_is_analysed_only_inside_its_includer(self):
+        # part.c compiles only where clean.c includes it: it is never parsed alone.
         case = self.clean_with('#include "part.c"')
         (case / "part.c").write_text("static int part_is_set(PyObject *o) { return o != NULL; }\n")
         r, modules = self.verdict(case)
-        self.assertTrue(any(e["file"] == "part.c" for e in json.loads(r.stdout)["errors"]), r.stdout)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["errors"], [])
+        self.assertEqual(doc["files"], {"total": 2, "analyzed": 2})
         self.assertEqual(modules["clean"]["verdict"], "isolated")
+        self.assertIn("part.c", modules["clean"]["files"])
+
+    def test_a_part_whose_include_is_not_compiled_is_analysed_alone(self):
+        # The scan finds the include, but the preprocessor skips it: part.c is still looked at.
+        case = self.clean_with('#if 0\n#include "part.c"\n#endif')
+        (case / "part.c").write_text("#include <Python.h>\nstatic PyObject *lonely;\n"
+                                     "PyObject *peek(void) { return lonely; }\n")
+        r, _ = self.verdict(case)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"], {"total": 2, "analyzed": 2})
+        self.assertIn("lonely", [f["symbol"] for f in doc["findings"]])
 
     def test_clean_module_is_still_already_isolated(self):
         r, modules = self.verdict(self.copy_case("clean_multiphase"))
