@@ -14,7 +14,7 @@ static PyMethodDef abacus_methods[] = {
 };
 
 static struct PyModuleDef abacus_module = {
-    PyModuleDef_HEAD_INIT, "abacus", NULL, -1, abacus_methods,
+    PyModuleDef_HEAD_INIT, "abacus", NULL, -1, abacus_methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit_abacus(void) {
