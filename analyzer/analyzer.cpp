@@ -726,6 +726,43 @@ unsigned files_covered(const TranslationUnit& tu, const std::map<std::string, st
   return n;
 }
 
+// Whether the command defines NDEBUG: its last -DNDEBUG / -UNDEBUG decides, as for the compiler.
+bool defines_ndebug(const std::vector<std::string>& cmd) {
+  bool defined = false;
+  for (size_t i = 0; i < cmd.size(); ++i) {
+    std::string arg = cmd[i];
+    if ((arg == "-D" || arg == "-U") && i + 1 < cmd.size()) arg += cmd[++i];
+    if (arg == "-DNDEBUG" || arg.rfind("-DNDEBUG=", 0) == 0) defined = true;
+    if (arg == "-UNDEBUG") defined = false;
+  }
+  return defined;
+}
+
+std::string ndebug_label(bool defined) { return defined ? "with NDEBUG" : "without NDEBUG"; }
+
+// The same unit with NDEBUG the other way, for the units whose code depends on it (an assert(), an
+// #ifndef NDEBUG): a use only in assert() must be found whatever NDEBUG the command gave, or the
+// port keeps it and fails to build in the other configuration. Merged into each unit's facts.
+void analyse_other_ndebug(const std::vector<Job>& jobs, std::vector<Model>& per_file, const std::string& root,
+                          const AnalyzerOptions& opt) {
+  std::vector<Job> other;
+  std::vector<size_t> of;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const Model& facts = per_file[i];
+    if (facts.units.size() != 1 || facts.units[0].failed || !facts.units[0].condition_macros.count("NDEBUG")) continue;
+    Job alt = jobs[i];
+    // Last, so it wins over every -D / -U before it (the compile database's, --extra-arg's).
+    alt.command.push_back(defines_ndebug(jobs[i].command) ? "-UNDEBUG" : "-DNDEBUG");
+    other.push_back(std::move(alt));
+    of.push_back(i);
+  }
+  std::vector<Model> facts = run_jobs(other, root, opt);
+  for (size_t k = 0; k < other.size(); ++k) {
+    bool base_defines = defines_ndebug(jobs[of[k]].command);
+    merge_configuration(per_file[of[k]], std::move(facts[k]), ndebug_label(base_defines), ndebug_label(!base_defines));
+  }
+}
+
 }  // namespace
 
 AnalysisResult analyze(const AnalyzerOptions& opt) {
@@ -760,6 +797,7 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
   result.files_total = files.size();
 
   std::vector<Model> per_file = run_jobs(jobs, root, opt);
+  if (!opt.parse_only) analyse_other_ndebug(jobs, per_file, root, opt);
   if (std::vector<std::string> alone = parts_not_seen(parts, per_file, root); !alone.empty()) {
     for (const std::string& part : alone) parts.erase(part);
     std::vector<Model> more = run_jobs(jobs_from_tree(alone, root, tree_flags, opt.extra_args, dropped), root, opt);

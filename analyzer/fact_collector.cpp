@@ -19,6 +19,8 @@
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
 
+#include <regex>
+
 using namespace clang;
 
 namespace owngil {
@@ -162,6 +164,9 @@ class Locator {
   }
 
   const std::set<std::string>& user_files() const { return user_files_; }
+  // The macros the tree's own code depends on through the preprocessor (TranslationUnit::
+  // condition_macros), filled by PreprocessorFacts.
+  std::set<std::string> condition_macros;
   SourceManager& sm() { return sm_; }
   const LangOptions& lang() { return lo_; }
 
@@ -1214,6 +1219,12 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
     return r.condition;
   }
 
+  // `assert` (<assert.h>, C's own) is defined by NDEBUG: code that uses it depends on it as much
+  // as code under `#ifndef NDEBUG`.
+  void MacroExpands(const Token& name, const MacroDefinition&, clang::SourceRange range, const MacroArgs*) override {
+    if (spelling(name) == "assert" && where_.is_user(range.getBegin())) where_.condition_macros.insert("NDEBUG");
+  }
+
   // The condition of each directive of the tree, by the line it is on, so a skipped region (which
   // starts at its directive) knows when it would be compiled.
   void If(SourceLocation loc, clang::SourceRange cond, ConditionValueKind) override {
@@ -1298,6 +1309,9 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
 
   void remember_condition(SourceLocation directive, SourceLocation if_loc, const std::string& text) {
     if (!where_.is_user(directive) || text.empty()) return;
+    static const std::regex identifier("[A-Za-z_][A-Za-z0-9_]*");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), identifier); it != std::sregex_iterator(); ++it)
+      if (it->str() != "defined") where_.condition_macros.insert(it->str());
     conditions_[line_key(directive)] = text;
     chains_[line_key(if_loc)].push_back(text);
     if_of_[line_key(directive)] = line_key(if_loc);
@@ -1517,6 +1531,7 @@ class Consumer : public ASTConsumer {
     } else {
       visitor.finish();
     }
+    tu.condition_macros = where_->condition_macros;
     tu.user_files = where_->user_files();
     tu.user_files.insert(tu.main_file);
     tu.included_at = where_->included_at();

@@ -14,6 +14,10 @@ namespace owngil {
 // what it hid).
 unsigned apply_suppressions(const Model& model, std::vector<Finding>& findings, std::vector<Finding>* dropped = nullptr);
 
+// Where a unit was analysed in several configurations (with and without NDEBUG), a note on each
+// finding about a global at every use only one configuration has: `note: only without NDEBUG`.
+void annotate_configurations(const Model& model, std::vector<Finding>& findings);
+
 // Baseline file: JSON {"version": 1, "findings": [{"rule", "file", "symbol", "message"}]}. A finding
 // matches an entry with the same rule, file and symbol (each entry absorbs one finding), so line moves
 // do not resurrect old findings but a second new global does show.

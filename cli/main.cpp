@@ -211,6 +211,7 @@ int run_check(CheckFlags f) {
   report.files_analyzed = analysis.files_analyzed;
   HiddenFindings hidden;
   report.findings = selected_findings(analysis.model, selected, &hidden.ignored);
+  annotate_configurations(analysis.model, report.findings);
   report.suppressed = apply_suppressions(analysis.model, report.findings, &hidden.suppressed);
   std::string error;
   if (!f.baseline.empty() && f.write_baseline.empty() &&

@@ -2,7 +2,7 @@
 
 For each case: the diff must equal expected.diff (absent: no change) and the summary expected-fix.txt.
 Where there is a diff: it applies with `git apply` and `patch -p1`; the ported modules build with
--Wall -Wextra -Werror against every CPython given; their tests pass in 4 own-GIL subinterpreters
+-Wall -Wextra -Werror against every CPython given, with and without -DNDEBUG; their tests pass in 4 own-GIL subinterpreters
 running at once (in a child process); a second fix changes nothing; check calls them isolated;
 and tests/port_verify.py's checks pass (the tests under PYTHONMALLOC=debug -X dev, type reference
 counts and the state's ownership of its members, identity across interpreters, failing allocations
@@ -71,6 +71,10 @@ def build_modules(owngil, case, exe, out, report=None):
         r = sh(cmd)
         if r.returncode:
             problems.append(f"build of {m['name']} failed:\n{r.stderr}")
+        # Release builds define NDEBUG (assert() vanishes): the port must compile there too.
+        r = sh([compiler, "-fsyntax-only", "-DNDEBUG", *cmd[3:cmd.index("-o")]])
+        if r.returncode:
+            problems.append(f"build of {m['name']} with -DNDEBUG failed:\n{r.stderr}")
     return problems, report
 
 

@@ -329,6 +329,38 @@ class BadInput(TreeCase):
         self.assertIn("no extension module found", r.stderr)
 
 
+class Configurations(TreeCase):
+    """Code that depends on NDEBUG is analysed with and without it, whatever the flags say."""
+
+    def test_a_use_inside_assert_is_found_with_ndebug_and_named_in_every_format(self):
+        case = self.copy_case("ndebug_assert_type")
+        r = run("check", "--no-config", "--format", "json", "--extra-arg=-DNDEBUG", case)
+        doc = json.loads(r.stdout)
+        (token,) = [f for f in doc["findings"] if f["symbol"] == "Token_Type"]
+        only = [n for n in token["notes"] if n["message"] == "only without NDEBUG"]
+        self.assertEqual([(n["file"], n["line"]) for n in only], [("tokens.c", 18)], token["notes"])
+        text = run("check", "--no-config", "--extra-arg=-DNDEBUG", case).stdout
+        self.assertIn("tokens.c:18:12: note: only without NDEBUG", text)
+        sarif = json.loads(run("check", "--no-config", "--format", "sarif", "--extra-arg=-DNDEBUG", case).stdout)
+        self.assertIn("only without NDEBUG", json.dumps(sarif))
+        # Without NDEBUG the use is in the configuration given; the other one lacks it.
+        r = run("check", "--no-config", "--format", "json", case)
+        (token,) = [f for f in json.loads(r.stdout)["findings"] if f["symbol"] == "Token_Type"]
+        self.assertIn("only without NDEBUG", [n["message"] for n in token["notes"]])
+
+    def test_the_port_is_the_same_whatever_ndebug_the_flags_give(self):
+        case = self.copy_case("ndebug_assert_type")
+        plain = run("fix", "--no-config", case)
+        release = run("fix", "--no-config", "--extra-arg=-DNDEBUG", case)
+        self.assertEqual(release.stdout, plain.stdout)
+        self.assertIn("st->Token_Type", release.stdout)
+
+    def test_code_that_does_not_depend_on_ndebug_is_parsed_once(self):
+        # No assert, no #if NDEBUG: nothing to merge, no configuration named anywhere.
+        r = run("check", "--no-config", "--format", "json", "--extra-arg=-DNDEBUG", self.copy_case("single_phase_globals"))
+        self.assertNotIn("NDEBUG", r.stdout)
+
+
 class Verdicts(TreeCase):
     """A module is called isolated only when nothing kept check from seeing all of it."""
 
