@@ -14,13 +14,18 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <regex>
 
 #include <clang/Basic/Diagnostic.h>
+#include <clang/Basic/DiagnosticLex.h>
 #include <clang/Basic/FileManager.h>
 #include <clang/Basic/SourceManager.h>
 #include <clang/Basic/Stack.h>
+#include <clang/Frontend/CompilerInstance.h>
+#include <clang/Frontend/FrontendAction.h>
 #include <clang/Frontend/FrontendActions.h>
 #include <clang/Tooling/ArgumentsAdjusters.h>
 #include <clang/Tooling/CompilationDatabase.h>
@@ -193,6 +198,11 @@ bool is_source(const fs::path& p) {
   return exts.count(p.extension().string()) > 0;
 }
 
+bool is_header(const fs::path& p) {
+  static const std::set<std::string> exts = {".h", ".hh", ".hpp", ".hxx", ".h++", ".H", ".HPP"};
+  return exts.count(p.extension().string()) > 0;
+}
+
 // What a path is when it is not a regular file Clang could read: FIFOs would block the reader
 // forever and devices never end, so neither is ever opened. "" for a regular file.
 std::string special_file_kind(const fs::path& p) {
@@ -280,8 +290,9 @@ std::vector<std::string> discover_sources(const std::vector<std::string>& paths,
       walk(path, exclude, found, errors);
     } else if (std::string kind = special_file_kind(path); !kind.empty()) {
       errors.push_back({{path, 0, 0}, skipped_message(kind)});
-    } else if (!is_source(path)) {
-      errors.push_back({{path, 0, 0}, "not a C or C++ source file (.c .cc .cpp .cxx .C .CPP ...)"});
+    } else if (!is_source(path) && !is_header(path)) {
+      // A header named on the command line is analysed through a unit that includes it, or alone.
+      errors.push_back({{path, 0, 0}, "not a C or C++ source file or header (.c .cc .cpp .h .hpp ...)"});
     } else {
       found.insert(fs::weakly_canonical(path, ec).string());
     }
@@ -436,7 +447,10 @@ class ErrorCollector : public clang::DiagnosticConsumer {
     clang::DiagnosticConsumer::HandleDiagnostic(level, info);
     if (level < clang::DiagnosticsEngine::Error) return;
     if (level == clang::DiagnosticsEngine::Fatal) fatal = true;
-    if (out_.size() >= 20) return;  // the first errors say it; the rest are usually consequences
+    if (out_.size() >= kShown) {  // the first errors say it; the rest are usually consequences
+      ++not_shown;
+      return;
+    }
     llvm::SmallString<256> msg;
     info.FormatDiagnostic(msg);
     ParseError e;
@@ -451,11 +465,35 @@ class ErrorCollector : public clang::DiagnosticConsumer {
     }
     out_.push_back(std::move(e));
   }
+  // After the unit: one line for the errors not listed, so the count stays true.
+  void finish(const std::string& main_file) {
+    if (not_shown == 0) return;
+    out_.push_back({{main_file, 0, 0}, "and " + std::to_string(not_shown) + " more error" +
+                                           (not_shown == 1 ? "" : "s") + " (not shown)"});
+  }
   bool fatal = false;
+  static constexpr size_t kShown = 20;
+  size_t not_shown = 0;
 
  private:
   std::string root_;
   std::vector<ParseError>& out_;
+};
+
+// Lets the analysis go on past a missing header. Clang's "file not found" is fatal by default,
+// which silences every later diagnostic and marks the unit unusable; as a plain error the
+// include is skipped, the rest of the file is parsed (what needed the header gets its own
+// errors), and the unit's verdict still says it was not seen whole.
+class RecoverFromMissingHeaders : public clang::WrapperFrontendAction {
+ public:
+  using clang::WrapperFrontendAction::WrapperFrontendAction;
+
+ protected:
+  bool BeginSourceFileAction(clang::CompilerInstance& ci) override {
+    ci.getDiagnostics().setSeverity(clang::diag::err_pp_file_not_found, clang::diag::Severity::Error,
+                                    clang::SourceLocation());
+    return clang::WrapperFrontendAction::BeginSourceFileAction(ci);
+  }
 };
 
 struct Job {
@@ -480,7 +518,8 @@ Model run_job(const Job& job, const std::string& root, bool parse_only,
   llvm::IntrusiveRefCntPtr<clang::FileManager> files(new clang::FileManager(clang::FileSystemOptions(), fs));
   std::unique_ptr<clang::FrontendAction> action =
       parse_only ? std::make_unique<clang::SyntaxOnlyAction>() : make_fact_collector(facts, root);
-  clang::tooling::ToolInvocation invocation(job.command, std::move(action), files.get());
+  clang::tooling::ToolInvocation invocation(
+      job.command, std::make_unique<RecoverFromMissingHeaders>(std::move(action)), files.get());
   invocation.setDiagnosticConsumer(&diagnostics);
   invocation.run();
   bool reached_ast = !facts.units.empty();
@@ -491,6 +530,7 @@ Model run_job(const Job& job, const std::string& root, bool parse_only,
     facts.units.push_back(tu);
   }
   TranslationUnit& tu = facts.units.back();
+  diagnostics.finish(tu.main_file);
   // Clang's errors first, then the collector's own (code it refused to walk).
   errors.insert(errors.end(), tu.errors.begin(), tu.errors.end());
   tu.errors = std::move(errors);
@@ -503,6 +543,20 @@ Model run_job(const Job& job, const std::string& root, bool parse_only,
   return facts;
 }
 
+// CPython-internal macros a tree may use where the headers it is analysed with leave them out.
+// `_Py_IDENTIFIER` is hidden by Py_BUILD_CORE (CPython's own modules define Py_BUILD_CORE_MODULE
+// and used it until 3.12): without it the declaration is a parse error and every use of `PyId_x`
+// an undeclared name. The definitions are those of 3.12's cpython/object.h, token for token, so
+// where the headers define them too the redefinition is identical and changes nothing.
+const std::vector<std::string>& internal_macro_fallbacks() {
+  static const std::vector<std::string> defines = {
+      "-D_Py_static_string_init(value)={ .string = (value), .index = -1 }",
+      "-D_Py_static_string(varname, value)=static _Py_Identifier varname = _Py_static_string_init(value)",
+      "-D_Py_IDENTIFIER(varname)=_Py_static_string(PyId_##varname, #varname)",
+  };
+  return defines;
+}
+
 std::vector<std::string> adjust(std::vector<std::string> cmd, const std::string& file,
                                 std::vector<std::string> extra, std::set<std::string>& dropped) {
   using namespace clang::tooling;
@@ -513,8 +567,12 @@ std::vector<std::string> adjust(std::vector<std::string> cmd, const std::string&
   cmd = getClangSyntaxOnlyAdjuster()(cmd, file);
   // Warnings are not ours to report (and Clang would print "N warnings generated"). No clang.cfg
   // from beside the compiler the database names: it could be the tree's own.
+  // No error limit: after clang's default 20 it stops analysing, and a file that calls removed API
+  // 21 times would be lost whole. No caret snippets: we print our own, and with them clang would
+  // print its raw "N errors generated." on stderr.
   std::vector<std::string> tail = {"-resource-dir=" + clang_resource_dir(), "--no-default-config", "-w",
-                                   "-ferror-limit=20"};
+                                   "-ferror-limit=0", "-fno-caret-diagnostics"};
+  tail.insert(tail.end(), internal_macro_fallbacks().begin(), internal_macro_fallbacks().end());
   tail.insert(tail.end(), extra.begin(), extra.end());
   cmd = getInsertArgumentAdjuster(tail, ArgumentInsertPosition::END)(cmd, file);
   return cmd;
@@ -557,15 +615,85 @@ std::vector<Job> jobs_from_database(const AnalyzerOptions& opt, std::vector<Inpu
   return jobs;
 }
 
-std::vector<Job> jobs_from_tree(const std::vector<std::string>& files, const std::string& root,
-                                const std::string& python_include, const std::vector<std::string>& extra,
-                                std::set<std::string>& dropped) {
+// The files of `candidates` that `file` names in a quoted `#include` (`#include "part.c"`), looked
+// up as the preprocessor would: beside the file, then in the tree's include directories. A text
+// scan, so an include in a comment or an inactive branch counts too: analyze() checks afterwards
+// that each part was really seen.
+std::vector<std::string> included_candidates(const std::string& file, const std::vector<std::string>& include_dirs,
+                                             const std::set<std::string>& candidates) {
+  std::ifstream in(file, std::ios::binary);
+  std::vector<std::string> found;
+  static const std::regex directive(R"re(^\s*#\s*include\s*"([^"]+)")re");
+  std::error_code ec;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (!std::regex_search(line, m, directive)) continue;
+    std::vector<fs::path> places = {fs::path(file).parent_path() / m[1].str()};
+    for (const std::string& dir : include_dirs) places.push_back(fs::path(dir) / m[1].str());
+    for (const fs::path& place : places) {
+      std::string real = fs::weakly_canonical(place, ec).string();
+      if (!ec && candidates.count(real)) {
+        found.push_back(real);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+// The files to parse as translation units: those no other input includes. A `.c` that another
+// `.c` includes (a unity build, `#include "part.c"`) only compiles there, where the includer's
+// headers and declarations come first; parsed alone it gives hundreds of errors and facts twice.
+// Files that include each other in a cycle with no outside includer: the first of the cycle.
+// `parts`: every input some unit includes, with the file that includes it.
+std::vector<std::string> unit_roots(const std::vector<std::string>& files, const std::vector<std::string>& include_dirs,
+                                    std::map<std::string, std::string>* parts) {
+  std::set<std::string> all(files.begin(), files.end());
+  std::map<std::string, std::vector<std::string>> includes;
+  std::map<std::string, std::string> includer;
+  for (const std::string& f : files)
+    for (const std::string& inc : included_candidates(f, include_dirs, all))
+      if (inc != f) {
+        includes[f].push_back(inc);
+        includer.emplace(inc, f);
+      }
+  std::vector<std::string> roots;
+  std::set<std::string> reached;
+  auto reach = [&](const std::string& from) {
+    std::vector<std::string> todo = {from};
+    while (!todo.empty()) {
+      std::string f = todo.back();
+      todo.pop_back();
+      if (!reached.insert(f).second) continue;
+      for (const std::string& inc : includes[f]) todo.push_back(inc);
+    }
+  };
+  for (const std::string& f : files)
+    if (!includer.count(f)) roots.push_back(f), reach(f);
+  for (const std::string& f : files)  // cycles no root reaches
+    if (!reached.count(f)) roots.push_back(f), reach(f);
+  std::set<std::string> root_set(roots.begin(), roots.end());
+  for (const auto& [part, by] : includer)
+    if (!root_set.count(part)) (*parts)[part] = by;
+  return roots;
+}
+
+std::vector<std::string> tree_include_flags(const std::string& root, const std::string& python_include) {
   std::vector<std::string> flags = {"-isystem", python_include};
   for (const std::string& dir : header_dirs(root)) flags.push_back("-I" + dir);
+  return flags;
+}
+
+std::vector<Job> jobs_from_tree(const std::vector<std::string>& files, const std::string& root,
+                                const std::vector<std::string>& flags, const std::vector<std::string>& extra,
+                                std::set<std::string>& dropped) {
   std::vector<Job> jobs;
   for (const std::string& f : files) {
     std::vector<std::string> cmd = {"clang"};
     cmd.insert(cmd.end(), flags.begin(), flags.end());
+    // A header analysed alone (no input includes it) comes after Python.h in every file that
+    // uses it, as extension headers do; its include guard makes this a no-op when it includes it.
+    if (is_header(f)) cmd.insert(cmd.end(), {"-include", "Python.h"});
     cmd.push_back(f);
     jobs.push_back({f, root.empty() ? "/" : root, adjust(cmd, f, extra, dropped)});
   }
@@ -574,10 +702,10 @@ std::vector<Job> jobs_from_tree(const std::vector<std::string>& files, const std
 
 using FileSystemFor = std::function<llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(const std::string& directory)>;
 
-// Runs the jobs on `threads` workers, each file through the file system `fs_for` gives for its
-// command's directory, and merges their facts into `result` (its errors, counts and modules).
-void run_jobs(const std::vector<Job>& jobs, const std::string& root, bool parse_only, unsigned threads,
-              const FileSystemFor& fs_for, AnalysisResult& result) {
+// Each job's facts, `threads` at a time, each file through the file system `fs_for` gives for its
+// command's directory.
+std::vector<Model> run_jobs(const std::vector<Job>& jobs, const std::string& root, bool parse_only, unsigned threads,
+                            const FileSystemFor& fs_for) {
   std::vector<Model> per_file(jobs.size());
   std::atomic<size_t> next{0};
   auto worker = [&] {
@@ -592,11 +720,80 @@ void run_jobs(const std::vector<Job>& jobs, const std::string& root, bool parse_
   std::vector<llvm::thread> workers;
   for (unsigned t = 0; t < n; ++t) workers.emplace_back(std::optional<unsigned>(kWorkerStack), worker);
   for (llvm::thread& t : workers) t.join();
+  return per_file;
+}
 
+std::string relative_to(const std::string& root, const std::string& file) {
+  return !root.empty() && file.rfind(root + "/", 0) == 0 ? file.substr(root.size() + 1) : file;
+}
+
+// The parts (files another input includes) that no unit which parsed saw: the text scan found an
+// include in a comment or in a branch not compiled here. Those are analysed on their own.
+std::vector<std::string> parts_not_seen(const std::map<std::string, std::string>& parts,
+                                        const std::vector<Model>& per_file, const std::string& root) {
+  std::set<std::string> seen;
+  for (const Model& facts : per_file)
+    for (const TranslationUnit& tu : facts.units)
+      if (!tu.failed) seen.insert(tu.user_files.begin(), tu.user_files.end());
+  std::vector<std::string> left;
+  for (const auto& [part, by] : parts)
+    if (!seen.count(relative_to(root, part))) left.push_back(part);
+  return left;
+}
+
+// Files a unit covers: its main file and the parts it includes.
+unsigned files_covered(const TranslationUnit& tu, const std::map<std::string, std::string>& parts,
+                       const std::string& root) {
+  unsigned n = 1;
+  for (const auto& [part, by] : parts)
+    if (tu.user_files.count(relative_to(root, part)) && relative_to(root, part) != tu.main_file) ++n;
+  return n;
+}
+
+// Whether the command defines NDEBUG: its last -DNDEBUG / -UNDEBUG decides, as for the compiler.
+bool defines_ndebug(const std::vector<std::string>& cmd) {
+  bool defined = false;
+  for (size_t i = 0; i < cmd.size(); ++i) {
+    std::string arg = cmd[i];
+    if ((arg == "-D" || arg == "-U") && i + 1 < cmd.size()) arg += cmd[++i];
+    if (arg == "-DNDEBUG" || arg.rfind("-DNDEBUG=", 0) == 0) defined = true;
+    if (arg == "-UNDEBUG") defined = false;
+  }
+  return defined;
+}
+
+std::string ndebug_label(bool defined) { return defined ? "with NDEBUG" : "without NDEBUG"; }
+
+// The same unit with NDEBUG the other way, for the units whose code depends on it (an assert(), an
+// #ifndef NDEBUG): a use only in assert() must be found whatever NDEBUG the command gave, or the
+// port keeps it and fails to build in the other configuration. Merged into each unit's facts.
+void analyse_other_ndebug(const std::vector<Job>& jobs, std::vector<Model>& per_file, const std::string& root,
+                          const AnalyzerOptions& opt) {
+  std::vector<Job> other;
+  std::vector<size_t> of;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const Model& facts = per_file[i];
+    if (facts.units.size() != 1 || facts.units[0].failed || !facts.units[0].condition_macros.count("NDEBUG")) continue;
+    Job alt = jobs[i];
+    // Last, so it wins over every -D / -U before it (the compile database's, --extra-arg's).
+    alt.command.push_back(defines_ndebug(jobs[i].command) ? "-UNDEBUG" : "-DNDEBUG");
+    other.push_back(std::move(alt));
+    of.push_back(i);
+  }
+  std::vector<Model> facts = run_jobs(other, root, opt.parse_only, opt.jobs, disk_from);
+  for (size_t k = 0; k < other.size(); ++k) {
+    bool base_defines = defines_ndebug(jobs[of[k]].command);
+    merge_configuration(per_file[of[k]], std::move(facts[k]), ndebug_label(base_defines), ndebug_label(!base_defines));
+  }
+}
+
+// Merges the units' facts into `result` (its errors, counts and modules).
+void collect(std::vector<Model>& per_file, const std::map<std::string, std::string>& parts, const std::string& root,
+             AnalysisResult& result) {
   for (Model& facts : per_file) {
     for (const TranslationUnit& tu : facts.units) {
       for (const ParseError& e : tu.errors) result.errors.push_back({e.loc.file.empty() ? SourceLoc{tu.main_file, 0, 0} : e.loc, e.message});
-      if (!tu.failed) ++result.files_analyzed;
+      if (!tu.failed) result.files_analyzed += files_covered(tu, parts, root);
     }
     merge_into(result.model, std::move(facts));
   }
@@ -611,31 +808,46 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
   std::string python_include = find_python_include(opt.python, &why);
   std::vector<Job> jobs;
   std::set<std::string> dropped;
+  std::vector<std::string> files;             // every input file
+  std::map<std::string, std::string> parts;  // inputs another input includes -> that includer
+  std::vector<std::string> tree_flags;
   if (!opt.compile_db_dir.empty()) {
     jobs = jobs_from_database(opt, result.errors, dropped);
+    for (const Job& j : jobs) files.push_back(j.file);
   } else {
-    std::vector<std::string> files = discover_sources(opt.paths, opt.exclude, result.errors);
+    files = discover_sources(opt.paths, opt.exclude, result.errors);
     if (python_include.empty()) {
       result.errors.push_back({{"", 0, 0}, why});
       result.files_total = files.size();
       return result;
     }
-    jobs = jobs_from_tree(files, project_root(opt, files), python_include, opt.extra_args, dropped);
+    tree_flags = tree_include_flags(project_root(opt, files), python_include);
+    std::vector<std::string> include_dirs;
+    for (const std::string& flag : tree_flags)
+      if (flag.rfind("-I", 0) == 0) include_dirs.push_back(flag.substr(2));
+    jobs = jobs_from_tree(unit_roots(files, include_dirs, &parts), project_root(opt, files), tree_flags,
+                          opt.extra_args, dropped);
   }
-  if (opt.warn)
-    for (const std::string& flag : dropped)
-      opt.warn("compile flag '" + flag + "' dropped: owngil lets no compile command write files, or read "
-               "files other than sources and headers");
-  std::vector<std::string> files;
-  for (const Job& j : jobs) files.push_back(j.file);
   std::string root = !opt.root.empty()               ? opt.root
                      : opt.compile_db_dir.empty() ? project_root(opt, files)
                                                   : common_root(files);
   result.model.root = root;
   result.model.python_include = python_include;
-  result.files_total = jobs.size();
+  result.files_total = files.size();
 
-  run_jobs(jobs, root, opt.parse_only, opt.jobs, disk_from, result);
+  std::vector<Model> per_file = run_jobs(jobs, root, opt.parse_only, opt.jobs, disk_from);
+  if (!opt.parse_only) analyse_other_ndebug(jobs, per_file, root, opt);
+  if (std::vector<std::string> alone = parts_not_seen(parts, per_file, root); !alone.empty()) {
+    for (const std::string& part : alone) parts.erase(part);
+    std::vector<Model> more = run_jobs(jobs_from_tree(alone, root, tree_flags, opt.extra_args, dropped), root,
+                                       opt.parse_only, opt.jobs, disk_from);
+    for (Model& m : more) per_file.push_back(std::move(m));
+  }
+  if (opt.warn)
+    for (const std::string& flag : dropped)
+      opt.warn("compile flag '" + flag + "' dropped: owngil lets no compile command write files, or read "
+               "files other than sources and headers");
+  collect(per_file, parts, root, result);
   return result;
 }
 
@@ -657,7 +869,8 @@ AnalysisResult analyze_in_memory(const std::string& main_file, const std::map<st
     memory->setCurrentWorkingDirectory(directory);
     return llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem>(memory);
   };
-  run_jobs(jobs, root, /*parse_only=*/false, 1, in_memory, result);
+  std::vector<Model> per_file = run_jobs(jobs, root, /*parse_only=*/false, 1, in_memory);
+  collect(per_file, {}, root, result);
   return result;
 }
 
@@ -666,6 +879,7 @@ Model analyze_snippet(const std::string& code, const std::string& file_name,
   std::string why;
   std::string python_include = find_python_include("", &why);
   std::vector<std::string> all = {"-isystem", python_include, "-resource-dir=" + clang_resource_dir(), "-w"};
+  all.insert(all.end(), internal_macro_fallbacks().begin(), internal_macro_fallbacks().end());
   all.insert(all.end(), args.begin(), args.end());
   Model facts;
   clang::tooling::runToolOnCodeWithArgs(make_fact_collector(facts, ""), code, all, file_name);

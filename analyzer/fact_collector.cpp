@@ -20,6 +20,8 @@
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/Path.h>
 
+#include <regex>
+
 using namespace clang;
 
 namespace owngil {
@@ -163,6 +165,9 @@ class Locator {
   }
 
   const std::set<std::string>& user_files() const { return user_files_; }
+  // The macros the tree's own code depends on through the preprocessor (TranslationUnit::
+  // condition_macros), filled by PreprocessorFacts.
+  std::set<std::string> condition_macros;
   SourceManager& sm() { return sm_; }
   const LangOptions& lang() { return lo_; }
 
@@ -663,6 +668,12 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     return false;
   }
 
+  // `_Py_Identifier` (a typedef of `struct _Py_Identifier`), however it is spelled.
+  static bool is_cpython_identifier(QualType t) {
+    const RecordType* rt = t.getCanonicalType()->getAs<RecordType>();
+    return rt && rt->getDecl()->getName() == "_Py_Identifier";
+  }
+
   Global& global_for(const VarDecl* vd) {
     const VarDecl* canon = vd->getCanonicalDecl();
     auto it = global_index_.find(canon);
@@ -674,6 +685,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
     g.kind = classify(ctx_, vd->getType());
     if (g.kind == GlobalKind::CData) collect_object_paths(ctx_, vd->getType(), g.name, 0, g.object_fields);
     g.is_const = ctx_.getBaseElementType(vd->getType()).isConstQualified();
+    g.cpython_identifier = is_cpython_identifier(vd->getType());
     g.thread_local_storage = vd->getTLSKind() != VarDecl::TLS_None;
     if (vd->isStaticLocal()) {
       g.storage = Storage::FunctionStatic;
@@ -1231,12 +1243,14 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
         t.fields.push_back(std::move(field));
       }
     }
-    // A redeclaration may come with the initializer: keep one entry, the fullest.
-    for (StaticType& existing : facts_.static_types)
-      if (existing.name == t.name && existing.loc.file == t.loc.file) {
-        if (t.initialized) existing = t;
-        return;
-      }
+    // A redeclaration may come with the initializer: keep one entry, the fullest. One variable,
+    // however many files of the unit declare it (a unity build's `static PyTypeObject T;` in one
+    // included .c, its definition in another).
+    auto [it, fresh] = static_type_index_.emplace(vd->getCanonicalDecl(), facts_.static_types.size());
+    if (!fresh) {
+      if (t.initialized) facts_.static_types[it->second] = t;
+      return;
+    }
     facts_.static_types.push_back(std::move(t));
   }
 
@@ -1279,6 +1293,7 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
   const VarDecl* global_ = nullptr;
   std::map<const FunctionDecl*, size_t> function_index_;
   std::map<const VarDecl*, size_t> global_index_;
+  std::map<const VarDecl*, size_t> static_type_index_;  // canonical declaration -> static_types
   std::vector<const FunctionDecl*> init_decls_;
   const CallExpr* pending_create_ = nullptr;
   const FunctionDecl* pending_builder_ = nullptr;   // the function that makes the pending_create_ call
@@ -1318,6 +1333,12 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
       if (it != conditions_.end()) return it->second;
     }
     return r.condition;
+  }
+
+  // `assert` (<assert.h>, C's own) is defined by NDEBUG: code that uses it depends on it as much
+  // as code under `#ifndef NDEBUG`.
+  void MacroExpands(const Token& name, const MacroDefinition&, clang::SourceRange range, const MacroArgs*) override {
+    if (spelling(name) == "assert" && where_.is_user(range.getBegin())) where_.condition_macros.insert("NDEBUG");
   }
 
   // The condition of each directive of the tree, by the line it is on, so a skipped region (which
@@ -1404,6 +1425,9 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
 
   void remember_condition(SourceLocation directive, SourceLocation if_loc, const std::string& text) {
     if (!where_.is_user(directive) || text.empty()) return;
+    static const std::regex identifier("[A-Za-z_][A-Za-z0-9_]*");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), identifier); it != std::sregex_iterator(); ++it)
+      if (it->str() != "defined") where_.condition_macros.insert(it->str());
     conditions_[line_key(directive)] = text;
     chains_[line_key(if_loc)].push_back(text);
     if_of_[line_key(directive)] = line_key(if_loc);
@@ -1623,6 +1647,7 @@ class Consumer : public ASTConsumer {
     } else {
       visitor.finish();
     }
+    tu.condition_macros = where_->condition_macros;
     tu.user_files = where_->user_files();
     tu.user_files.insert(tu.main_file);
     tu.included_at = where_->included_at();

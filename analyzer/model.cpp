@@ -60,6 +60,91 @@ void merge_globals(std::vector<Global>& into, std::vector<Global>&& from) {
 
 }  // namespace
 
+namespace {
+
+std::string global_identity(const Global& g) { return g.storage == Storage::External ? "extern:" + g.name : g.key(); }
+
+std::string call_key(const Call& c) { return c.callee + "@" + loc_key(c.loc); }
+
+// Tags every use of `uses` that `other` lacks with `label`.
+void tag_uses_missing_from(std::vector<GlobalUse>& uses, const std::set<std::string>& other, const std::string& label) {
+  for (GlobalUse& u : uses)
+    if (!other.count(loc_key(u.loc)) && u.configuration.empty()) u.configuration = label;
+}
+
+std::set<std::string> use_keys(const std::vector<GlobalUse>& uses) {
+  std::set<std::string> keys;
+  for (const GlobalUse& u : uses) keys.insert(loc_key(u.loc));
+  return keys;
+}
+
+// The globals of both configurations: a use either has is a use, tagged when only one has it.
+void merge_configuration_globals(Model& base, std::vector<Global>&& alt, const std::string& base_label,
+                                 const std::string& alt_label) {
+  std::map<std::string, Global*> in_alt;
+  for (Global& g : alt) in_alt[global_identity(g)] = &g;
+  std::set<std::string> in_base;
+  for (Global& g : base.globals) {
+    in_base.insert(global_identity(g));
+    auto it = in_alt.find(global_identity(g));
+    std::set<std::string> alt_keys = it == in_alt.end() ? std::set<std::string>() : use_keys(it->second->uses);
+    tag_uses_missing_from(g.uses, alt_keys, base_label);
+    if (it == in_alt.end()) continue;
+    std::set<std::string> base_keys = use_keys(g.uses);
+    for (GlobalUse& u : it->second->uses)
+      if (base_keys.insert(loc_key(u.loc)).second) {
+        u.configuration = alt_label;
+        g.uses.push_back(std::move(u));
+      }
+  }
+  for (Global& g : alt)
+    if (!in_base.count(global_identity(g))) {
+      tag_uses_missing_from(g.uses, {}, alt_label);
+      base.globals.push_back(std::move(g));
+    }
+}
+
+// A function both configurations define makes the calls of either (an assert() that calls a
+// helper exists only without NDEBUG).
+void merge_configuration_functions(Model& base, std::vector<Function>& alt) {
+  std::map<std::string, Function*> by_key;
+  for (Function& f : base.functions) by_key[f.key()] = &f;
+  std::vector<Function> only_alt;
+  for (Function& f : alt) {
+    auto it = by_key.find(f.key());
+    if (it == by_key.end()) {
+      only_alt.push_back(std::move(f));
+      continue;
+    }
+    Function& into = *it->second;
+    std::set<std::string> calls;
+    for (const Call& c : into.calls) calls.insert(call_key(c));
+    for (Call& c : f.calls)
+      if (calls.insert(call_key(c)).second) into.calls.push_back(std::move(c));
+    into.locals.insert(f.locals.begin(), f.locals.end());
+    into.releases_type = into.releases_type || f.releases_type;
+    into.visits_type = into.visits_type || f.visits_type;
+  }
+  alt = std::move(only_alt);
+}
+
+}  // namespace
+
+void merge_configuration(Model& base, Model&& alt, const std::string& base_label, const std::string& alt_label) {
+  if (base.units.size() != 1 || alt.units.size() != 1 || alt.units[0].failed) return;
+  TranslationUnit& tu = base.units[0];
+  tu.configurations = {base_label, alt_label};
+  std::set<std::string> errors;
+  for (const ParseError& e : tu.errors) errors.insert(loc_key(e.loc) + e.message);
+  for (const ParseError& e : alt.units[0].errors)
+    if (!errors.count(loc_key(e.loc) + e.message)) tu.errors.push_back({e.loc, e.message + " (" + alt_label + ")"});
+  alt.units.clear();
+  merge_configuration_globals(base, std::move(alt.globals), base_label, alt_label);
+  alt.globals.clear();
+  merge_configuration_functions(base, alt.functions);
+  merge_into(base, std::move(alt));
+}
+
 void merge_into(Model& model, Model&& unit) {
   for (TranslationUnit& tu : unit.units) model.units.push_back(std::move(tu));
   merge_globals(model.globals, std::move(unit.globals));

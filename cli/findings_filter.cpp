@@ -145,4 +145,15 @@ bool apply_baseline(const std::string& path, std::vector<Finding>& findings, uns
   return true;
 }
 
+void annotate_configurations(const Model& model, std::vector<Finding>& findings) {
+  for (Finding& f : findings)
+    for (const Global& g : model.globals) {
+      if (g.name != f.symbol || (g.loc.file != f.loc.file && g.storage != Storage::External)) continue;
+      for (const GlobalUse& u : g.uses)
+        if (!u.configuration.empty() &&
+            std::none_of(f.notes.begin(), f.notes.end(), [&](const Note& n) { return n.loc == u.loc && n.message == "only " + u.configuration; }))
+          f.notes.push_back({u.loc, "only " + u.configuration});
+    }
+}
+
 }  // namespace owngil

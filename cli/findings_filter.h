@@ -27,6 +27,10 @@ struct Notice {
 // does: a suppression outliving its finding would silently hide the next one on that line.
 std::vector<Notice> check_suppressions(const Model& model, const std::vector<Finding>& findings);
 
+// Where a unit was analysed in several configurations (with and without NDEBUG), a note on each
+// finding about a global at every use only one configuration has: `note: only without NDEBUG`.
+void annotate_configurations(const Model& model, std::vector<Finding>& findings);
+
 // Baseline file: JSON {"version": 1, "findings": [{"rule", "file", "symbol", "message"}]}. A finding
 // matches an entry with the same rule, file and symbol (each entry absorbs one finding), so line moves
 // do not resurrect old findings but a second new global does show.

@@ -232,6 +232,7 @@ int run_check(CheckFlags f) {
   report.clang_resource_dir = clang_resource_dir();
   HiddenFindings hidden;
   report.findings = selected_findings(analysis.model, selected, &hidden.ignored);
+  annotate_configurations(analysis.model, report.findings);
   std::vector<Finding> every_finding = report.findings;
   every_finding.insert(every_finding.end(), hidden.ignored.begin(), hidden.ignored.end());
   report.notices = check_suppressions(analysis.model, every_finding);

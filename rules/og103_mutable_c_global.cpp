@@ -45,9 +45,10 @@ bool is_read_only_use(const GlobalUse& u) {
 bool address_is_kept(const GlobalUse& u) { return u.kind == UseKind::AddressOf && u.passed_to.empty(); }
 
 // Aggregates holding objects are OG101's (which fix refuses): one finding each, not two.
+// `_Py_IDENTIFIER`s are per interpreter by CPython's design (see Global::cpython_identifier).
 bool is_candidate(const Global& g) {
   return g.kind == GlobalKind::CData && !g.is_const && !g.thread_local_storage && g.is_definition &&
-         !is_object_aggregate(g);
+         !is_object_aggregate(g) && !g.cpython_identifier;
 }
 
 // A write during init that code running later reads: each interpreter's init rewrites the global

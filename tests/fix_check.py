@@ -2,7 +2,7 @@
 
 For each case: the diff must equal expected.diff (absent: no change) and the summary expected-fix.txt.
 Where there is a diff: it applies with `git apply` and `patch -p1`; the ported modules build with
--Wall -Wextra -Werror against every CPython given; their tests pass in 4 own-GIL subinterpreters
+-Wall -Wextra -Werror against every CPython given, with and without -DNDEBUG; their tests pass in 4 own-GIL subinterpreters
 running at once (in a child process); a second fix changes nothing; check calls them isolated;
 and tests/port_verify.py's checks pass (the tests under PYTHONMALLOC=debug -X dev, type reference
 counts and the state's ownership of its members, identity across interpreters, failing allocations
@@ -51,6 +51,18 @@ def python_facts(exe):
     return include, suffix
 
 
+def unit_sources(case, files):
+    """The sources to compile: a part of a unity build (a .c another source #includes) compiles
+    only inside its includer."""
+    included = set()
+    for f in files:
+        for line in (case / f).read_text(errors="replace").splitlines():
+            words = line.strip().lstrip("#").split(None, 1)
+            if line.lstrip().startswith("#") and words[:1] == ["include"] and '"' in line:
+                included.add(str(((case / f).parent / line.split('"')[1]).resolve()))
+    return [str(case / f) for f in files if str((case / f).resolve()) not in included]
+
+
 def build_modules(owngil, case, exe, out, report=None):
     include, suffix = python_facts(exe)
     if report is None:
@@ -58,13 +70,17 @@ def build_modules(owngil, case, exe, out, report=None):
                                 "--python", exe, str(case)]).stdout)
     problems = []
     for m in report["modules"]:
-        sources = [str(case / f) for f in m["files"] if f.endswith((".c", ".cpp", ".cc", ".cxx"))]
+        sources = unit_sources(case, [f for f in m["files"] if f.endswith((".c", ".cpp", ".cc", ".cxx"))])
         compiler = "g++" if any(s.endswith((".cpp", ".cc", ".cxx")) for s in sources) else "gcc"
         cmd = [compiler, "-shared", "-fPIC", "-Wall", "-Wextra", "-Werror", "-isystem", include,
                "-I", str(case / "include"), *sources, "-o", str(out / (m["name"] + suffix)), "-lpthread"]
         r = sh(cmd)
         if r.returncode:
             problems.append(f"build of {m['name']} failed:\n{r.stderr}")
+        # Release builds define NDEBUG (assert() vanishes): the port must compile there too.
+        r = sh([compiler, "-fsyntax-only", "-DNDEBUG", *cmd[3:cmd.index("-o")]])
+        if r.returncode:
+            problems.append(f"build of {m['name']} with -DNDEBUG failed:\n{r.stderr}")
     return problems, report
 
 

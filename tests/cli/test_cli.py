@@ -235,14 +235,78 @@ class BadInput(TreeCase):
         self.assertIn("broken.c:2:", r.stderr)
         self.assertEqual(len(doc["findings"]), 5)
 
-    def test_missing_header_is_fatal_for_that_file_only(self):
+    def test_missing_header_is_reported_and_the_rest_of_the_file_analysed(self):
         case = self.copy_case("single_phase_globals")
-        self.write("single_phase_globals/needs.c", "#include \"not_there.h\"\nint x;\n")
+        self.write("single_phase_globals/needs.c", "#include <Python.h>\n#include \"not_there.h\"\n"
+                   "static PyObject *after_it;\nPyObject *peek(void) { return after_it; }\n")
         r = run("check", "--no-config", "--format", "json", case)
         doc = json.loads(r.stdout)
-        self.assertEqual(doc["files"], {"total": 2, "analyzed": 1})
-        self.assertTrue(any("not_there.h" in e["message"] for e in doc["errors"]))
-        self.assertEqual(len(doc["findings"]), 5)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(doc["files"], {"total": 2, "analyzed": 2})
+        missing = [e for e in doc["errors"] if "not_there.h" in e["message"]]
+        self.assertEqual([(e["file"], e["line"]) for e in missing], [("needs.c", 2)], doc["errors"])
+        self.assertIn("after_it", [f["symbol"] for f in doc["findings"]])
+        self.assertEqual(len(doc["findings"]), 6)
+
+    def test_more_than_20_errors_still_analysed_and_counted(self):
+        calls = "".join(f"    n += gone_{i}(n);\n" for i in range(30))
+        self.write("many/many.c", "#include <Python.h>\nstatic PyObject *kept;\n"
+                   "long f(long n) {\n" + calls + "    return n;\n}\n"
+                   "PyObject *peek(void) { return kept; }\n")
+        r = run("check", "--no-config", "--format", "json", self.tmp / "many")
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"], {"total": 1, "analyzed": 1}, r.stderr)
+        self.assertIn("kept", [f["symbol"] for f in doc["findings"]])
+        self.assertEqual(len([e for e in doc["errors"] if e["line"]]), 20)
+        self.assertIn("and 10 more errors (not shown)", [e["message"] for e in doc["errors"]])
+        self.assertNotIn("too many errors", r.stderr)
+
+    def test_clang_error_counts_are_never_printed(self):
+        self.write("bad/bad.c", "#include <Python.h>\nint f(void) { return undeclared_a + undeclared_b; }\n")
+        for fmt in ("text", "json"):
+            r = run("check", "--no-config", "-j", "1", "--format", fmt, self.tmp / "bad")
+            self.assertIn("undeclared_a", r.stderr + r.stdout)
+            self.assertNotIn("generated.", r.stderr + r.stdout)
+
+    def test_cpython_identifier_macros_are_recognised(self):
+        self.write("ids/ids.c", """\
+            #include <Python.h>
+            _Py_IDENTIFIER(append);
+            static PyObject *name_of(PyObject *m, PyObject *a) {
+                _Py_IDENTIFIER(flush);
+                (void)m; (void)a; (void)&PyId_flush;
+                return Py_NewRef(_PyUnicode_FromId(&PyId_append));
+            }
+            static PyMethodDef methods[] = {{"name_of", name_of, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+            static PyModuleDef_Slot slots[] = {
+                {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED}, {0, NULL}};
+            static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "ids", NULL, 0, methods, slots};
+            PyMODINIT_FUNC PyInit_ids(void) { return PyModuleDef_Init(&def); }
+            """)
+        # Py_BUILD_CORE_MODULE hides _Py_IDENTIFIER from the headers (CPython's own modules set it).
+        for extra in ([], ["--extra-arg=-DPy_BUILD_CORE_MODULE"]):
+            r = run("check", "--no-config", "--format", "json", *extra, self.tmp / "ids")
+            doc = json.loads(r.stdout)
+            self.assertEqual(doc["errors"], [], extra)
+            # Per interpreter by CPython's design (3.10+): no race to report.
+            self.assertEqual(doc["findings"], [], extra)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_header_given_as_input_is_analysed(self):
+        case = self.copy_case("unity_headers")
+        r = run("check", "--no-config", "--format", "json", case / "lib" / "defs.h")
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"], {"total": 1, "analyzed": 1}, r.stderr)
+        # Alone it compiles after Python.h, as where it is used; it holds no module, which is said.
+        self.assertEqual([e["message"] for e in doc["errors"]], ["no extension module found (no PyInit_* function defined)"])
+        self.assertTrue(doc["findings"], r.stdout)
+        # Named with the unit that includes it, it is analysed there, once.
+        r = run("check", "--no-config", "--format", "json", case / "lib" / "defs.h", case / "tags.c")
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"], {"total": 2, "analyzed": 2}, r.stderr)
+        self.assertEqual(doc["errors"], [])
+        whole = json.loads(run("check", "--no-config", "--format", "json", case).stdout)
+        self.assertEqual(sorted(map(str, doc["findings"])), sorted(map(str, whole["findings"])))
 
     def test_non_utf8_source(self):
         case = self.copy_case("clean_multiphase")
@@ -263,6 +327,38 @@ class BadInput(TreeCase):
         r = run("check", "--no-config", self.tmp / "lib")
         self.assertEqual(r.returncode, 0)
         self.assertIn("no extension module found", r.stderr)
+
+
+class Configurations(TreeCase):
+    """Code that depends on NDEBUG is analysed with and without it, whatever the flags say."""
+
+    def test_a_use_inside_assert_is_found_with_ndebug_and_named_in_every_format(self):
+        case = self.copy_case("ndebug_assert_type")
+        r = run("check", "--no-config", "--format", "json", "--extra-arg=-DNDEBUG", case)
+        doc = json.loads(r.stdout)
+        (token,) = [f for f in doc["findings"] if f["symbol"] == "Token_Type"]
+        only = [n for n in token["notes"] if n["message"] == "only without NDEBUG"]
+        self.assertEqual([(n["file"], n["line"]) for n in only], [("tokens.c", 18)], token["notes"])
+        text = run("check", "--no-config", "--extra-arg=-DNDEBUG", case).stdout
+        self.assertIn("tokens.c:18:12: note: only without NDEBUG", text)
+        sarif = json.loads(run("check", "--no-config", "--format", "sarif", "--extra-arg=-DNDEBUG", case).stdout)
+        self.assertIn("only without NDEBUG", json.dumps(sarif))
+        # Without NDEBUG the use is in the configuration given; the other one lacks it.
+        r = run("check", "--no-config", "--format", "json", case)
+        (token,) = [f for f in json.loads(r.stdout)["findings"] if f["symbol"] == "Token_Type"]
+        self.assertIn("only without NDEBUG", [n["message"] for n in token["notes"]])
+
+    def test_the_port_is_the_same_whatever_ndebug_the_flags_give(self):
+        case = self.copy_case("ndebug_assert_type")
+        plain = run("fix", "--no-config", case)
+        release = run("fix", "--no-config", "--extra-arg=-DNDEBUG", case)
+        self.assertEqual(release.stdout, plain.stdout)
+        self.assertIn("st->Token_Type", release.stdout)
+
+    def test_code_that_does_not_depend_on_ndebug_is_parsed_once(self):
+        # No assert, no #if NDEBUG: nothing to merge, no configuration named anywhere.
+        r = run("check", "--no-config", "--format", "json", "--extra-arg=-DNDEBUG", self.copy_case("single_phase_globals"))
+        self.assertNotIn("NDEBUG", r.stdout)
 
 
 class Verdicts(TreeCase):
@@ -327,13 +423,26 @@ class Verdicts(TreeCase):
         self.assertEqual(modules["clean"]["verdict"], "isolated-except-hidden")
         self.assertEqual(modules["clean"]["counts"]["ignored"], 1)
 
-    def test_a_unity_part_that_only_fails_alone_leaves_the_module_complete(self):
-        # part.c compiles only where clean.c includes it: its errors alone say nothing is unseen.
+    def test_a_unity_part_is_analysed_only_inside_its_includer(self):
+        # part.c compiles only where clean.c includes it: it is never parsed alone.
         case = self.clean_with('#include "part.c"')
         (case / "part.c").write_text("static int part_is_set(PyObject *o) { return o != NULL; }\n")
         r, modules = self.verdict(case)
-        self.assertTrue(any(e["file"] == "part.c" for e in json.loads(r.stdout)["errors"]), r.stdout)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["errors"], [])
+        self.assertEqual(doc["files"], {"total": 2, "analyzed": 2})
         self.assertEqual(modules["clean"]["verdict"], "isolated")
+        self.assertIn("part.c", modules["clean"]["files"])
+
+    def test_a_part_whose_include_is_not_compiled_is_analysed_alone(self):
+        # The scan finds the include, but the preprocessor skips it: part.c is still looked at.
+        case = self.clean_with('#if 0\n#include "part.c"\n#endif')
+        (case / "part.c").write_text("#include <Python.h>\nstatic PyObject *lonely;\n"
+                                     "PyObject *peek(void) { return lonely; }\n")
+        r, _ = self.verdict(case)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["files"], {"total": 2, "analyzed": 2})
+        self.assertIn("lonely", [f["symbol"] for f in doc["findings"]])
 
     def test_clean_module_is_still_already_isolated(self):
         r, modules = self.verdict(self.copy_case("clean_multiphase"))

@@ -78,6 +78,9 @@ struct GlobalUse {
   bool field_value_constant = false;          // a constant initializer: literal, sizeof, address, flags
   std::optional<long long> field_value_int;   // its value, when an integer constant
   SourceRange field_statement;
+  // The configuration this use exists in ("without NDEBUG"), when the unit was analysed in several
+  // and the others do not have it (an assert() argument, an #ifndef NDEBUG branch); "" otherwise.
+  std::string configuration;
 };
 
 enum class Storage { FileStatic, FunctionStatic, External };
@@ -107,6 +110,10 @@ struct Global {
   // those members as paths from the global (`names.open`, `errors[].cls`, `cfg.inner.type`). They
   // share objects between interpreters as much as an ObjectPointer does.
   std::vector<std::string> object_fields;
+  // A `_Py_Identifier` (`_Py_IDENTIFIER(x)`, `_Py_static_string`): CPython's cache of an interned
+  // name. Since 3.10 the string lives in each interpreter (interp->unicode.ids) and the struct
+  // holds only an index, set once under the runtime's lock: no state to move, no race.
+  bool cpython_identifier = false;
   std::vector<SourceRange> redeclarations;  // `extern PyObject *x;` in headers and elsewhere
   SourceRange decl;  // the declaration statement, `static PyObject *x = NULL;` (`static int a, b;`:
                      // both globals have the same begin)
@@ -384,6 +391,13 @@ struct TranslationUnit {
   std::set<std::string> references;  // external functions called or referenced here
   std::vector<ParseError> errors;
   bool failed = false;  // nothing usable came out (fatal error)
+  // Macros the tree's code depends on through the preprocessor: named in an #if / #ifdef / #elif
+  // of a file of the tree, and NDEBUG when that code uses assert(). A configuration that sets or
+  // clears only other macros parses to the same facts and is skipped.
+  std::set<std::string> condition_macros;
+  // The configurations this unit was analysed in ("without NDEBUG", "with NDEBUG"); empty when
+  // only the one its command gives.
+  std::vector<std::string> configurations;
 };
 
 struct Module {
@@ -440,6 +454,10 @@ struct Model {
 
 // Merges per-TU facts (deduplicating what headers repeat) and attributes files to modules.
 void merge_into(Model& model, Model&& unit_facts);
+// Merges the facts of one unit analysed in another configuration (`alt`, e.g. with NDEBUG) into
+// those of its first configuration (`base`): a global, type, function or use found in either is
+// found; a use only one of them has is tagged with that one's label (GlobalUse::configuration).
+void merge_configuration(Model& base, Model&& alt, const std::string& base_label, const std::string& alt_label);
 void build_modules(Model& model);
 
 }  // namespace owngil
