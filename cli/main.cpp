@@ -211,7 +211,8 @@ int run_check(CheckFlags f) {
   if (!never_fail && !parse_severity(f.fail_on, &fail_level))
     return usage_error("--fail-on must be error, warning, note or never, not '" + f.fail_on + "'");
 
-  std::set<std::string> selected, ignored, fix_rules;  // fix_rules: what fix would repair (the project's configuration, not these flags)
+  // fix_rules: what fix would repair (the project's configuration, not these flags).
+  std::set<std::string> selected, ignored, fix_rules;
   std::string bad;
   if (!configured_rules(cfg, &fix_rules, &bad)) return usage_error(cfg.source + ": [tool.owngil]: " + unknown_rule(bad));
   if (!resolve_rules(split_ids(f.select), &selected, &bad) || !resolve_rules(split_ids(f.ignore), &ignored, &bad))
