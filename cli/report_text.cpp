@@ -250,6 +250,7 @@ void write_text(std::ostream& out, std::ostream& err, const Report& r, bool colo
     if (total)
       out << " - " << total << " finding" << (total == 1 ? "" : "s") << " (" << m.errors << " error"
           << (m.errors == 1 ? "" : "s") << ", " << m.warnings << " warning" << (m.warnings == 1 ? "" : "s")
+          << (m.notes ? ", " + std::to_string(m.notes) + " note" + (m.notes == 1 ? "" : "s") : std::string())
           << "; " << m.fixable << " fixable, " << m.manual << " manual)";
     out << '\n';
   }

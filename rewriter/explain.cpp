@@ -56,6 +56,11 @@ std::string module_text(const ModuleFix& m) {
     out += "    " + name + ": " + access_text(p, fp) + (fp.why.empty() ? "" : "; " + fp.why) + "\n";
   for (const ModuleLookup& l : p.module_lookups)
     out += "  " + l.call->loc.to_string() + ": " + l.call->callee + (l.module.empty() ? " removed" : " -> " + l.module) + "\n";
+  for (const Call* c : p.thread_starts)
+    out += "  thread: " + c->loc.to_string() + ": " + c->callee + " -> owngil_" + c->callee + " (records the interpreter)\n";
+  for (const ThreadEntry& e : p.thread_entries)
+    out += "  thread: " + e.call->loc.to_string() + ": PyGILState_Ensure in '" + e.function->name +
+           "' -> owngil_thread_ensure, '" + e.failure + "' when the interpreter is gone\n";
   for (const DefField& f : p.def_fields) out += "  " + p.def->name + "." + f.field + " = " + f.value + "\n";
   return out;
 }
@@ -96,6 +101,12 @@ nlohmann::json module_json(const ModuleFix& m) {
     if (!fp.entry_point.empty()) f["entry_point"] = fp.entry_point;
     j["functions"].push_back(f);
   }
+  j["threads"] = {{"starts", nlohmann::json::array()}, {"entries", nlohmann::json::array()}};
+  for (const Call* c : p.thread_starts)
+    j["threads"]["starts"].push_back({{"call", c->callee}, {"location", loc_json(c->loc)}});
+  for (const ThreadEntry& e : p.thread_entries)
+    j["threads"]["entries"].push_back(
+        {{"function", e.function->name}, {"location", loc_json(e.call->loc)}, {"on_failure", e.failure}});
   j["generated"] = p.helpers;
   j["module_def_fields"] = nlohmann::json::object();
   for (const DefField& f : p.def_fields) j["module_def_fields"][f.field] = f.value;

@@ -211,8 +211,9 @@ class Rules(unittest.TestCase):
         r = run("rules")
         self.assertEqual(r.returncode, 0)
         ids = [line.split()[0] for line in r.stdout.splitlines()[1:]]
-        self.assertEqual(len(ids), 15)
+        self.assertEqual(len(ids), 16)
         self.assertIn("OG303", ids)
+        self.assertIn("OG304", ids)
         self.assertIn("OG201", ids)
 
     def test_doc_by_id_and_name(self):
@@ -805,6 +806,19 @@ class Fix(TreeCase):
         self.assertEqual(tally["outcome"], "refused")
         self.assertEqual([(x["line"], x["column"]) for x in tally["refusals"]], [(9, 13), (15, 12), (22, 19), (47, 24)])
         self.assertIn("non-zero initializer", tally["refusals"][0]["reason"])
+
+    def test_explain_shows_the_thread_hand_off(self):
+        case = self.copy_case("gilstate_started_thread")
+        r = run("fix", "--no-config", "--explain", case)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("thread: spawn.c:16:12: pthread_create -> owngil_pthread_create (records the interpreter)", r.stdout)
+        self.assertIn("thread: spawn.c:27:28: PyGILState_Ensure in 'worker' -> owngil_thread_ensure, 'return NULL;'",
+                      r.stdout)
+        r = run("fix", "--no-config", "--explain", "--format", "json", case)
+        threads = json.loads(r.stdout)["modules"][0]["threads"]
+        self.assertEqual(sorted(s["call"] for s in threads["starts"]), ["PyThread_start_new_thread", "pthread_create"])
+        self.assertEqual({e["function"]: e["on_failure"] for e in threads["entries"]},
+                         {"worker": "return NULL;", "notify": "return;"})
 
     def test_write_keeps_the_mode_and_gives_new_files_the_default(self):
         case = self.copy_case("static_types")
