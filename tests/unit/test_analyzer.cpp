@@ -1,4 +1,7 @@
 // The model itself: what the Clang front end records, independent of any rule.
+#include <filesystem>
+#include <fstream>
+
 #include <catch2/catch.hpp>
 
 #include "owngil/analyzer.h"
@@ -230,11 +233,15 @@ TEST_CASE("analyze_in_memory: Clang sees only the files given, the disk not at a
   CHECK(r.model.modules[0].name == "m");
   CHECK(global(r.model, "cache").loc.file == "m.c");
 
-  // A header that is on the disk but not in the map is not found: nothing is read from disk.
-  files["/src/m.c"] = "#include <stdio.h>\n" + files["/src/m.c"];
+  // A header that is on the disk but not in the map is not found, even by its absolute path:
+  // nothing is read from disk.
+  std::filesystem::path on_disk = std::filesystem::temp_directory_path() / "owngil-test-on-disk.h";
+  { std::ofstream(on_disk) << "int from_disk;\n"; }
+  files["/src/m.c"] = "#include \"" + on_disk.string() + "\"\n" + files["/src/m.c"];
   AnalysisResult missing = analyze_in_memory("/src/m.c", files, {"-isystem", "/mem/include"});
+  std::filesystem::remove(on_disk);
   REQUIRE_FALSE(missing.errors.empty());
-  CHECK(missing.errors[0].message.find("stdio.h") != std::string::npos);
+  CHECK(missing.errors[0].message.find("owngil-test-on-disk.h") != std::string::npos);
   CHECK(missing.files_analyzed == 0);
 }
 
