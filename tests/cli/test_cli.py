@@ -211,9 +211,10 @@ class Rules(unittest.TestCase):
         r = run("rules")
         self.assertEqual(r.returncode, 0)
         ids = [line.split()[0] for line in r.stdout.splitlines()[1:]]
-        self.assertEqual(len(ids), 16)
+        self.assertEqual(len(ids), 17)
         self.assertIn("OG303", ids)
         self.assertIn("OG304", ids)
+        self.assertIn("OG204", ids)
         self.assertIn("OG201", ids)
 
     def test_doc_by_id_and_name(self):
