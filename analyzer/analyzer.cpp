@@ -151,6 +151,29 @@ std::vector<fs::path> candidate_include_dirs() {
   return includes;
 }
 
+// The headers of each CPython version found (2.7, 3.9 ... 3.13: one directory per version, the
+// first found), without running anything. For configurations: a tree with version branches is
+// analysed against each.
+std::map<std::string, fs::path> headers_by_version() {
+  std::vector<fs::path> dirs;
+  std::error_code ec;
+  std::vector<fs::path> prefixes;
+  if (const char* v = std::getenv("PYENV_ROOT")) prefixes.push_back(fs::path(v) / "versions");
+  if (const char* home = std::getenv("HOME")) prefixes.push_back(fs::path(home) / ".pyenv" / "versions");
+  for (const fs::path& versions : prefixes)
+    for (const auto& v : fs::directory_iterator(versions, ec))
+      for (const auto& inc : fs::directory_iterator(v.path() / "include", ec)) dirs.push_back(inc.path());
+  std::sort(dirs.begin(), dirs.end());
+  std::map<std::string, fs::path> out;
+  static const std::regex pattern(R"(python(2\.7|3\.(9|1[0-3])))");
+  for (const fs::path& dir : dirs) {
+    std::smatch m;
+    std::string name = dir.filename().string();
+    if (std::regex_match(name, m, pattern) && has_python_h(dir)) out.emplace(m[1].str(), dir);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string find_python_include(const std::string& python, std::string* why) {
@@ -787,6 +810,53 @@ void analyse_other_ndebug(const std::vector<Job>& jobs, std::vector<Model>& per_
   }
 }
 
+bool depends_on_python_version(const TranslationUnit& tu) {
+  for (const char* m : {"PY_VERSION_HEX", "PY_MAJOR_VERSION", "PY_MINOR_VERSION"})
+    if (tu.condition_macros.count(m)) return true;
+  return false;
+}
+
+bool has_new_errors(const Model& alt, const Model& base) {
+  if (alt.units.size() != 1 || alt.units[0].failed) return true;
+  std::set<std::string> known;
+  for (const ParseError& e : base.units[0].errors) known.insert(e.loc.to_string() + e.message);
+  for (const ParseError& e : alt.units[0].errors)
+    if (!known.count(e.loc.to_string() + e.message)) return true;
+  return false;
+}
+
+// The units whose own code has version branches (an #if on PY_VERSION_HEX, PY_MAJOR_VERSION,
+// PY_MINOR_VERSION), analysed again against the headers of every other CPython found (3.9 to 3.13,
+// and 2.7 where the tree tests PY_MAJOR_VERSION): a global used only in a branch for another Python
+// is still found, its uses tagged "with Python 3.9". A version the unit does not compile against
+// (a module that needs newer API than it has) says nothing about the module and is left out.
+void analyse_other_pythons(const std::vector<Job>& jobs, std::vector<Model>& per_file, const std::string& root,
+                           const std::string& python_include, const AnalyzerOptions& opt) {
+  std::map<std::string, fs::path> versions = headers_by_version();
+  std::vector<Job> other;
+  std::vector<std::pair<size_t, std::string>> of;  // job, version
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const Model& facts = per_file[i];
+    if (facts.units.size() != 1 || facts.units[0].failed || !depends_on_python_version(facts.units[0])) continue;
+    auto at = std::find(jobs[i].command.begin(), jobs[i].command.end(), python_include);
+    if (at == jobs[i].command.end()) continue;  // a compile database's own include flags: not ours to swap
+    for (const auto& [version, dir] : versions) {
+      if (dir == fs::path(python_include) || (version == "2.7" && !facts.units[0].condition_macros.count("PY_MAJOR_VERSION")))
+        continue;
+      Job alt = jobs[i];
+      alt.command[at - jobs[i].command.begin()] = dir.string();
+      other.push_back(std::move(alt));
+      of.push_back({i, version});
+    }
+  }
+  std::vector<Model> facts = run_jobs(other, root, opt.parse_only, opt.jobs, disk_from);
+  for (size_t k = 0; k < other.size(); ++k) {
+    Model& base = per_file[of[k].first];
+    if (has_new_errors(facts[k], base)) continue;
+    merge_configuration(base, std::move(facts[k]), "", "with Python " + of[k].second);
+  }
+}
+
 // Merges the units' facts into `result` (its errors, counts and modules).
 void collect(std::vector<Model>& per_file, const std::map<std::string, std::string>& parts, const std::string& root,
              AnalysisResult& result) {
@@ -836,7 +906,10 @@ AnalysisResult analyze(const AnalyzerOptions& opt) {
   result.files_total = files.size();
 
   std::vector<Model> per_file = run_jobs(jobs, root, opt.parse_only, opt.jobs, disk_from);
-  if (!opt.parse_only) analyse_other_ndebug(jobs, per_file, root, opt);
+  if (!opt.parse_only) {
+    analyse_other_ndebug(jobs, per_file, root, opt);
+    analyse_other_pythons(jobs, per_file, root, python_include, opt);
+  }
   if (std::vector<std::string> alone = parts_not_seen(parts, per_file, root); !alone.empty()) {
     for (const std::string& part : alone) parts.erase(part);
     std::vector<Model> more = run_jobs(jobs_from_tree(alone, root, tree_flags, opt.extra_args, dropped), root,

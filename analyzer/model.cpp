@@ -88,7 +88,7 @@ void merge_configuration_globals(Model& base, std::vector<Global>&& alt, const s
     in_base.insert(global_identity(g));
     auto it = in_alt.find(global_identity(g));
     std::set<std::string> alt_keys = it == in_alt.end() ? std::set<std::string>() : use_keys(it->second->uses);
-    tag_uses_missing_from(g.uses, alt_keys, base_label);
+    if (!base_label.empty()) tag_uses_missing_from(g.uses, alt_keys, base_label);
     if (it == in_alt.end()) continue;
     std::set<std::string> base_keys = use_keys(g.uses);
     for (GlobalUse& u : it->second->uses)
@@ -133,7 +133,8 @@ void merge_configuration_functions(Model& base, std::vector<Function>& alt) {
 void merge_configuration(Model& base, Model&& alt, const std::string& base_label, const std::string& alt_label) {
   if (base.units.size() != 1 || alt.units.size() != 1 || alt.units[0].failed) return;
   TranslationUnit& tu = base.units[0];
-  tu.configurations = {base_label, alt_label};
+  if (!base_label.empty() && tu.configurations.empty()) tu.configurations.push_back(base_label);
+  tu.configurations.push_back(alt_label);
   std::set<std::string> errors;
   for (const ParseError& e : tu.errors) errors.insert(loc_key(e.loc) + e.message);
   for (const ParseError& e : alt.units[0].errors)

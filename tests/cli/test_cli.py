@@ -357,6 +357,18 @@ class Configurations(TreeCase):
         self.assertEqual(release.stdout, plain.stdout)
         self.assertIn("st->Token_Type", release.stdout)
 
+    def test_a_global_only_an_old_python_branch_has_is_found_with_its_uses(self):
+        if not list(pathlib.Path(os.path.expanduser("~/.pyenv/versions")).glob("3.9*/include/python3.9/Python.h")):
+            self.skipTest("no CPython 3.9 headers")
+        case = self.copy_case("version_branch_global")
+        doc = json.loads(run("check", "--no-config", "--format", "json", case).stdout)
+        (name,) = [f for f in doc["findings"] if f["symbol"] == "shims_name"]
+        only = [n["line"] for n in name["notes"] if n["message"] == "only with Python 3.9"]
+        self.assertEqual(only, [14, 15, 16, 18, 19], name["notes"])
+        # fix cannot rewrite a branch the analysed build skips: it refuses, naming it.
+        r = run("fix", "--no-config", case)
+        self.assertIn("shims.c:8:1: 'shims_name' is used in an inactive #if branch", r.stderr)
+
     def test_code_that_does_not_depend_on_ndebug_is_parsed_once(self):
         # No assert, no #if NDEBUG: nothing to merge, no configuration named anywhere.
         r = run("check", "--no-config", "--format", "json", "--extra-arg=-DNDEBUG", self.copy_case("single_phase_globals"))

@@ -1,6 +1,10 @@
 // Input the analyzer must survive: invalid declarations, absurd nesting, odd line endings.
 // Each snippet here crashed the collector once (null record, stack overflow).
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include <catch2/catch.hpp>
 
@@ -88,4 +92,94 @@ TEST_CASE("compile flags that write, read or load files are dropped, the others 
                                          "-ivfsoverlay"});
   // argv[0] is the compiler, whatever its name.
   CHECK(drop_unsafe_flags({"@cc", "x.c"}, nullptr, 1) == std::vector<std::string>{"@cc", "x.c"});
+}
+
+namespace {
+
+Global global_with_uses(const std::string& name, std::vector<unsigned> lines) {
+  Global g;
+  g.name = name;
+  g.loc = {"m.c", 3, 1};
+  for (unsigned line : lines) {
+    GlobalUse u;
+    u.loc = {"m.c", line, 5};
+    u.function = "f";
+    g.uses.push_back(u);
+  }
+  return g;
+}
+
+Model one_unit(std::vector<Global> globals) {
+  Model m;
+  m.units.push_back({});
+  m.units[0].main_file = "m.c";
+  m.globals = std::move(globals);
+  return m;
+}
+
+const GlobalUse* use_at(const Global& g, unsigned line) {
+  for (const GlobalUse& u : g.uses)
+    if (u.loc.line == line) return &u;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("configurations merge: a use either has is kept, tagged when only one has it", "[analyzer][config]") {
+  // Line 10 in both (a plain use), 12 only without NDEBUG (inside assert), 14 only with it.
+  Model base = one_unit({global_with_uses("cache", {10, 12})});
+  Model alt = one_unit({global_with_uses("cache", {10, 14}), global_with_uses("debug_only", {20})});
+  merge_configuration(base, std::move(alt), "without NDEBUG", "with NDEBUG");
+  REQUIRE(base.globals.size() == 2);
+  const Global& cache = base.globals[0];
+  REQUIRE(cache.uses.size() == 3);
+  CHECK(use_at(cache, 10)->configuration.empty());
+  CHECK(use_at(cache, 12)->configuration == "without NDEBUG");
+  CHECK(use_at(cache, 14)->configuration == "with NDEBUG");
+  CHECK(base.globals[1].name == "debug_only");
+  CHECK(base.globals[1].uses[0].configuration == "with NDEBUG");
+  CHECK(base.units.size() == 1);
+  CHECK(base.units[0].configurations == std::vector<std::string>{"without NDEBUG", "with NDEBUG"});
+}
+
+TEST_CASE("configurations merge: a function both define has the calls of either", "[analyzer][config]") {
+  Model base = one_unit({}), alt = one_unit({});
+  Function f;
+  f.name = "check";
+  f.loc = {"m.c", 5, 1};
+  Call shared, asserted;
+  shared.callee = "PyLong_FromLong";
+  shared.loc = {"m.c", 6, 5};
+  asserted.callee = "is_valid";
+  asserted.loc = {"m.c", 7, 12};
+  f.calls = {shared};
+  base.functions.push_back(f);
+  f.calls = {shared, asserted};
+  alt.functions.push_back(f);
+  merge_configuration(base, std::move(alt), "with NDEBUG", "without NDEBUG");
+  REQUIRE(base.functions.size() == 1);
+  REQUIRE(base.functions[0].calls.size() == 2);
+  CHECK(base.functions[0].calls[1].callee == "is_valid");
+}
+
+TEST_CASE("an unlimited number of errors: the rest of the file is still analysed", "[analyzer][robust]") {
+  std::string calls;
+  for (int i = 0; i < 40; ++i) calls += "  n += gone_" + std::to_string(i) + "(n);\n";
+  AnalyzerOptions opt;
+  std::string dir = "/tmp/owngil-unit-errors-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/many.c") << "#include <Python.h>\n#include \"absent.h\"\nstatic PyObject *kept;\n"
+                                 << "long f(long n) {\n" << calls << "  return n;\n}\n"
+                                 << "PyObject *peek(void) { return kept; }\n";
+  opt.paths = {dir};
+  AnalysisResult r = analyze(opt);
+  std::filesystem::remove_all(dir);
+  CHECK(r.files_analyzed == 1);
+  bool kept = false;
+  for (const Global& g : r.model.globals) kept = kept || g.name == "kept";
+  CHECK(kept);
+  REQUIRE(!r.errors.empty());
+  CHECK(r.errors.front().message.find("absent.h") != std::string::npos);
+  CHECK(r.errors.front().loc.line == 2);
+  CHECK(r.errors.back().message == "and 21 more errors (not shown)");
 }

@@ -457,6 +457,7 @@ void merge_into(Model& model, Model&& unit_facts);
 // Merges the facts of one unit analysed in another configuration (`alt`, e.g. with NDEBUG) into
 // those of its first configuration (`base`): a global, type, function or use found in either is
 // found; a use only one of them has is tagged with that one's label (GlobalUse::configuration).
+// An empty `base_label` tags only what `alt` adds (several configurations merged one by one).
 void merge_configuration(Model& base, Model&& alt, const std::string& base_label, const std::string& alt_label);
 void build_modules(Model& model);
 
