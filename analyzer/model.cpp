@@ -47,12 +47,19 @@ void merge_globals(std::vector<Global>& into, std::vector<Global>&& from) {
       if (std::none_of(existing.redeclarations.begin(), existing.redeclarations.end(),
                        [&](const SourceRange& e) { return e.file == r.file && e.begin == r.begin; }))
         existing.redeclarations.push_back(r);
+    // A unit that only declares it can come first: every fact of the definition comes with it
+    // (its declaration statement above all, which the rewriter removes).
     if (g.is_definition && !existing.is_definition) {
       existing.loc = g.loc;
       existing.is_definition = true;
       existing.type = g.type;
       existing.kind = g.kind;
       existing.is_const = g.is_const;
+      existing.decl = g.decl;
+      existing.has_initializer = g.has_initializer;
+      existing.zero_initialized = g.zero_initialized;
+      existing.in_header = g.in_header;
+      existing.object_fields = g.object_fields;
     }
     merge_uses(existing, std::move(g.uses));
   }

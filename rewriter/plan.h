@@ -41,6 +41,7 @@ struct FunctionPlan {
   std::string extra_param;     // a helper that readies types also receives the module: its declaration
   const MethodEntry* row = nullptr;    // DefiningClass: the method's row in its type's table
   const MethodTable* table = nullptr;  // ... and that table
+  std::string defining_type;           // ... and the converted type whose tp_methods it is
   std::string entry_point;             // DefiningClass: the name of the METH_METHOD entry point
   std::vector<StateCall> calls;        // calls that pass the state on
   std::vector<const Prototype*> prototypes;  // StateParameter: its declarations, which gain the parameter too

@@ -162,14 +162,25 @@ bool Planner::defining_class_row(FunctionPlan& fp) const {
   auto converted = [&](const std::string& type) {
     return std::any_of(plan_.types.begin(), plan_.types.end(), [&](const ConvertedType& t) { return t.global->name == type; });
   };
+  // The converted type a table belongs to: named in its initializer, or assigned to its
+  // tp_methods in init (`T.tp_methods = table;`, folded into the spec like the initializer's).
+  auto owning_type = [&](const MethodTable& t) -> std::string {
+    if (t.owner == MethodOwner::Type && converted(t.owner_name)) return t.owner_name;
+    for (const ConvertedType& c : plan_.types)
+      for (const GlobalUse* u : c.folded)
+        if (u->field == "tp_methods" && u->field_value_name == t.name) return c.global->name;
+    return "";
+  };
   const MethodEntry* entry = nullptr;
   const MethodTable* table = nullptr;
+  std::string type;
   for (const MethodTable& t : model_.method_tables) {
-    if (t.owner != MethodOwner::Type || !converted(t.owner_name) || t.loc.file != f.loc.file) continue;
+    std::string owner = t.loc.file == f.loc.file ? owning_type(t) : "";
+    if (owner.empty()) continue;
     for (const MethodEntry& e : t.entries) {
       if (e.function != f.name) continue;
       if (entry) return false;
-      entry = &e, table = &t;
+      entry = &e, table = &t, type = owner;
     }
   }
   if (!entry || !entry->meth_range.valid() || !entry->flags_range.valid() || !table->decl.valid()) return false;
@@ -189,6 +200,7 @@ bool Planner::defining_class_row(FunctionPlan& fp) const {
   if (f.params.size() != expected->second && !noargs_without_second) return false;
   fp.row = entry;
   fp.table = table;
+  fp.defining_type = type;
   return true;
 }
 

@@ -61,8 +61,9 @@ bool entry_point(const RepairContext& ctx, const FunctionPlan& fp, RepairResult&
   FileStyle st = style_of(f.loc.file, src);
   const StaticType* type = nullptr;
   for (const StaticType& t : ctx.model.static_types)
-    if (t.name == fp.table->owner_name && t.loc.file == f.loc.file) type = &t;
-  std::string type_name = type ? type->tp_name.substr(type->tp_name.rfind('.') + 1) : fp.table->owner_name;
+    if (t.name == fp.defining_type && t.loc.file == f.loc.file) type = &t;
+  std::string type_name = type && !type->tp_name.empty() ? type->tp_name.substr(type->tp_name.rfind('.') + 1)
+                                                         : fp.defining_type;
   std::string shown = "\"" + type_name + "." + fp.row->py_name + "\"";
   std::string ret = f.return_type, sep = !ret.empty() && ret.back() == '*' ? "" : " ";
   std::string state = "(" + ctx.plan.state_type + " *)PyType_GetModuleState(defining_class)";

@@ -305,3 +305,36 @@ void run(PyObject *obj) {
   CHECK(thread->args[0].function == "work");
   CHECK(thread->loc.line == 5);
 }
+
+TEST_CASE("merge: a global defined in a unit read after one that only declares it keeps its definition",
+          "[analyzer][merge]") {
+  auto unit = [](bool defines) {
+    Model m;
+    Global g;
+    g.name = "Err";
+    g.storage = Storage::External;
+    g.kind = GlobalKind::ObjectPointer;
+    g.loc = {defines ? "z.c" : "m.h", 2, 11};
+    g.redeclarations.push_back({"m.h", 30, 55});
+    if (defines) {
+      g.is_definition = true;
+      g.decl = {"z.c", 20, 40};
+      g.zero_initialized = true;
+    } else {
+      g.zero_initialized = false;  // nothing known: no initializer seen
+    }
+    m.globals.push_back(g);
+    return m;
+  };
+  Model merged;
+  merge_into(merged, unit(false));  // b.c: `extern PyObject *Err;` only
+  merge_into(merged, unit(true));   // z.c: `PyObject *Err;`
+  REQUIRE(merged.globals.size() == 1);
+  const Global& g = merged.globals[0];
+  CHECK(g.is_definition);
+  CHECK(g.loc.file == "z.c");
+  CHECK(g.decl.valid());
+  CHECK(g.decl.file == "z.c");
+  CHECK(g.zero_initialized);
+  CHECK(g.redeclarations.size() == 1);
+}

@@ -232,3 +232,37 @@ PyMODINIT_FUNC PyInit_m(void) {
   Planned s = planned(stolen);
   CHECK_FALSE(s.plan().refusals.empty());
 }
+
+TEST_CASE("plan: methods of a table assigned to tp_methods in init get their defining class too", "[plan][filled]") {
+  const char* code = R"(#include <Python.h>
+static PyObject *Error;
+typedef struct { PyObject_HEAD long n; } Box;
+static PyObject *box_fail(PyObject *self, PyObject *args) { (void)self; (void)args; PyErr_SetNone(Error); return NULL; }
+static PyObject *box_peek(PyObject *self, PyObject *arg) { (void)self; (void)arg; PyErr_SetNone(Error); return NULL; }
+static PyMethodDef box_methods[] = {
+    {"fail", box_fail, METH_VARARGS, NULL},
+    {"peek", box_peek, METH_O, NULL},
+    {NULL, NULL, 0, NULL}};
+static PyTypeObject BoxType = {PyVarObject_HEAD_INIT(NULL, 0) .tp_name = "m.Box", .tp_basicsize = sizeof(Box)};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "m", NULL, -1, NULL};
+PyMODINIT_FUNC PyInit_m(void) {
+    BoxType.tp_methods = box_methods;
+    if (PyType_Ready(&BoxType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&def);
+    if (m == NULL) return NULL;
+    Error = PyErr_NewException("m.Error", NULL, NULL);
+    return m;
+}
+)";
+  Planned p = planned(code);
+  REQUIRE(p.plan().refusals.empty());
+  REQUIRE(p.plan().function("box_fail"));
+  CHECK(p.plan().function("box_fail")->access == StateAccess::DefiningClass);
+  CHECK(p.plan().function("box_fail")->defining_type == "BoxType");
+  CHECK(p.plan().function("box_peek")->access == StateAccess::TypeOfSelf);
+  FixOptions options;
+  options.method_state = MethodState::DefiningClass;
+  Planned d = planned(code, options);
+  REQUIRE(d.plan().refusals.empty());
+  CHECK(d.plan().function("box_peek")->access == StateAccess::DefiningClass);
+}
