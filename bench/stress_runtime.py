@@ -9,11 +9,16 @@
    succeeds or gets a clear error; nothing hangs or crashes.
 3. 1000 create/destroy cycles: the interpreter count returns to zero; resident memory is printed
    after 100 and after 1000 cycles (growth should flatten).
+4. --trees trees of nested tasks (fork-join, random depth 1..9) on 2 workers, while another thread
+   submits plain tasks: every node ran exactly once (a byte per node in a shared Buffer).
+5. --exits child processes that make a pool and never shut it down, ending in turn normally, by
+   an uncaught exception, sys.exit and KeyboardInterrupt: no crash, no hang (60 s each).
 Prints one line per part; exits 1 on any lost, duplicated or wrong result.
 """
 import argparse
 import os
 import random
+import subprocess
 import sys
 import threading
 import time
@@ -114,15 +119,77 @@ def create_destroy(cycles):
     return _owngil.count() == 0
 
 
+def nested_trees(count):
+    rng = random.Random(11)
+    lost = duplicated = wrong = 0
+    start = time.perf_counter()
+    with owngil.Pool(2) as pool:
+        side = [pool.submit(stress_tasks.square_or_fail, i, False) for i in range(count * 10)]
+        for _ in range(count):
+            depth = rng.randint(1, 9)
+            nodes = 2 ** (depth + 1) - 1
+            seen = owngil.Buffer(nodes)
+            total = pool.submit(stress_tasks.tree_nodes, 0, depth, seen).result(timeout=300)
+            counts = memoryview(seen)
+            lost += sum(1 for c in counts if c == 0)
+            duplicated += sum(1 for c in counts if c > 1)
+            wrong += total != nodes
+        wrong += sum(f.result(timeout=300) != i * i for i, f in enumerate(side))
+    print(f"nested: {count} trees of subtasks (depth 1..9) on 2 workers in {time.perf_counter() - start:.1f} s: "
+          f"{lost} nodes lost, {duplicated} run twice, {wrong} wrong results")
+    return lost == duplicated == wrong == 0
+
+
+EXIT_SCRIPT = """
+import sys, owngil, stress_tasks
+pool = owngil.Pool(2)
+futures = [pool.submit(stress_tasks.square_or_fail, i, False) for i in range(50)]
+assert futures[0].result(timeout=60) == 0
+how = sys.argv[1]
+if how == "exception":
+    raise RuntimeError("uncaught")
+if how == "exit":
+    sys.exit(3)
+if how == "interrupt":
+    raise KeyboardInterrupt
+"""
+EXPECTED_RC = {"normal": (0,), "exception": (1,), "exit": (3,), "interrupt": (130, -2)}
+
+
+def exits_without_shutdown(count):
+    crashes = hangs = 0
+    kinds = list(EXPECTED_RC)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    start = time.perf_counter()
+    for i in range(count):
+        how = kinds[i % len(kinds)]
+        try:
+            done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT, how], capture_output=True, text=True,
+                                  timeout=60, env=env)
+        except subprocess.TimeoutExpired:
+            hangs += 1
+            continue
+        if done.returncode not in EXPECTED_RC[how] or "Fatal Python error" in done.stderr:
+            crashes += 1
+            print(f"  {how}: rc {done.returncode}: {done.stderr.strip().splitlines()[-1:]}")
+    print(f"exit without shutdown: {count} processes in {time.perf_counter() - start:.1f} s: "
+          f"{crashes} crashes, {hangs} hangs")
+    return crashes == hangs == 0
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--cycles", type=int, default=1000)
+    parser.add_argument("--trees", type=int, default=200)
+    parser.add_argument("--exits", type=int, default=40)
     args = parser.parse_args()
     print(f"CPython {sys.version.split()[0]}, {os.cpu_count()} cores")
     ok = many_tasks(args.tasks)
     ok &= enter_during_shutdown()
     ok &= create_destroy(args.cycles)
+    ok &= nested_trees(args.trees)
+    ok &= exits_without_shutdown(args.exits)
     sys.exit(0 if ok else 1)
 
 

@@ -149,3 +149,9 @@ def nested_failure():
         owngil.current_pool().submit(fail, "value", "deep").result()
     except ValueError as e:
         return f"caught {e}"
+
+
+def caller_name(_):
+    """The name of the function that called this one in the worker (run_chunk for a chunk)."""
+    import sys
+    return sys._getframe(1).f_code.co_name

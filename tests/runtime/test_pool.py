@@ -64,6 +64,16 @@ class PoolBasics(unittest.TestCase):
         places = {self.pool.submit(rt_helpers.where).result(timeout=30)[0] for _ in range(20)}
         self.assertNotIn(main_modules, places)
 
+    def test_map_sends_chunks_as_one_task_each(self):
+        self.assertEqual(list(self.pool.map(rt_helpers.add, range(10), range(10), chunksize=3)),
+                         [2 * i for i in range(10)])
+        self.assertEqual(set(self.pool.map(rt_helpers.caller_name, range(7), chunksize=4)), {"run_chunk"})
+        self.assertNotIn("run_chunk", set(self.pool.map(rt_helpers.caller_name, range(3))))
+        with self.assertRaises(KeyError):
+            list(self.pool.map(rt_helpers.fail, ["key"] * 4, ["k"] * 4, chunksize=2))
+        with self.assertRaises(ValueError):
+            self.pool.map(abs, [1], chunksize=0)
+
     def test_plain_values_round_trip(self):
         values = [None, True, False, 0, -7, 2**100, 1.5, "é", b"\x00\xff", (1, ("a", None)), [1, 2], {"k": [1]}]
         for value in values:

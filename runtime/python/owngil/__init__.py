@@ -116,7 +116,9 @@ def _main_source():
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
     if spec is not None and spec.name not in ("__main__", None):
-        return ("module", spec.name)
+        # `python -m package` runs package.__main__: importing that again would run the program
+        # again (multiprocessing does not import it either)
+        return None if spec.name.endswith(".__main__") else ("module", spec.name)
     path = getattr(main, "__file__", None)
     return ("path", os.path.abspath(path)) if path else None
 
@@ -519,6 +521,19 @@ class Pool(concurrent.futures.Executor):
         if interp is None:
             return self.submit(fn, *args, **kwargs).result()
         return _outcome(*outcome)
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        """As Executor.map; chunksize > 1 sends that many calls as one task (as
+        ProcessPoolExecutor does): fewer round trips for small calls. An exception in a chunk is
+        raised when its first result is reached."""
+        if chunksize < 1:
+            raise ValueError("chunksize must be >= 1.")
+        if chunksize == 1:
+            return super().map(fn, *iterables, timeout=timeout)
+        reference = _reference(fn)
+        chunks = iter(lambda it=zip(*iterables): list(itertools.islice(it, chunksize)), [])
+        results = super().map(_worker.run_chunk, itertools.repeat(reference), chunks, timeout=timeout)
+        return itertools.chain.from_iterable(results)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         self._core.close(cancel_futures)

@@ -103,6 +103,12 @@ def resolve(reference):
     return _named(module, qualname)
 
 
+def run_chunk(reference, chunk):
+    """Pool.map with a chunksize: the calls of one chunk, in one task."""
+    fn = resolve(reference)
+    return [fn(*args) for args in chunk]
+
+
 class _Unpickler(pickle.Unpickler):
     """Finds what the main process pickled from its __main__ in the main module imported here."""
 
