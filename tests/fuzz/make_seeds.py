@@ -12,6 +12,16 @@ import sys
 
 SOURCES = {".c", ".cc", ".cpp", ".cxx"}
 QUOTED = re.compile(r'^\s*#\s*include\s+"([^"]+)"\s*$')
+MODULE = re.compile(r'^owngil_corpus_module\((\S+)\s+\S+\s+([^)]*)\)', re.M)
+
+
+def built_units(corpus):
+    """The sources corpus/CMakeLists.txt compiles, by case: a seed is a translation unit the corpus
+    builds (not a part a unity build includes, not a case that fails to compile on purpose)."""
+    units = {}
+    for case, files in MODULE.findall((corpus / "CMakeLists.txt").read_text(encoding="utf-8")):
+        units.setdefault(case, set()).update(files.split())
+    return units
 
 
 def header_dirs(case):
@@ -41,8 +51,9 @@ def main(corpus, out):
     for old in out.iterdir():
         old.unlink()
     count = 0
-    for case in sorted(p for p in corpus.iterdir() if p.is_dir()):
-        for src in sorted(p for p in case.rglob("*") if p.suffix in SOURCES):
+    units = built_units(corpus)
+    for case in sorted(p for p in corpus.iterdir() if p.is_dir() and p.name in units):
+        for src in sorted(p for p in case.rglob("*") if p.suffix in SOURCES and p.relative_to(case).as_posix() in units[case.name]):
             text = inline(src, header_dirs(case), set())
             if src.suffix != ".c":
                 text = "//c++\n" + text

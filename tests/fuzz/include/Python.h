@@ -601,6 +601,7 @@ void *PyMem_Calloc(size_t n, size_t size);
 void *PyMem_Realloc(void *p, size_t size);
 void PyMem_Free(void *p);
 void *PyMem_RawMalloc(size_t size);
+void *PyMem_RawCalloc(size_t nelem, size_t elsize);
 void PyMem_RawFree(void *p);
 #define PyMem_New(type, n) ((type *)PyMem_Malloc((n) * sizeof(type)))
 #define PyMem_NEW(type, n) PyMem_New(type, n)
@@ -675,6 +676,8 @@ void PyBuffer_Release(Py_buffer *view);
 #define PyBUF_WRITABLE 0x0001
 
 PyObject *PyNumber_Add(PyObject *a, PyObject *b);
+PyObject *PyNumber_Negative(PyObject *o);
+PyObject *PyLong_FromUnicodeObject(PyObject *u, int base);
 PyObject *PyNumber_Subtract(PyObject *a, PyObject *b);
 PyObject *PyNumber_Multiply(PyObject *a, PyObject *b);
 PyObject *PyNumber_Index(PyObject *o);
@@ -732,6 +735,8 @@ PyObject *PyUnicode_AsUTF8String(PyObject *o);
 const char *PyUnicode_AsUTF8(PyObject *o);
 const char *PyUnicode_AsUTF8AndSize(PyObject *o, Py_ssize_t *size);
 Py_ssize_t PyUnicode_GetLength(PyObject *o);
+PyObject *PyUnicode_Substring(PyObject *str, Py_ssize_t start, Py_ssize_t end);
+#define PyUnicode_GET_LENGTH(op) PyUnicode_GetLength((PyObject *)(op))
 int PyUnicode_Compare(PyObject *a, PyObject *b);
 int PyUnicode_CompareWithASCIIString(PyObject *a, const char *b);
 #define PyUnicode_Check(op) PyType_FastSubclass(Py_TYPE(op), Py_TPFLAGS_UNICODE_SUBCLASS)
@@ -977,6 +982,8 @@ PyInterpreterState *PyInterpreterState_Main(void);
 int64_t PyInterpreterState_GetID(PyInterpreterState *interp);
 PyObject *PyInterpreterState_GetDict(PyInterpreterState *interp);
 PyThreadState *PyThreadState_Get(void);
+#define PYTHREAD_INVALID_THREAD_ID ((unsigned long)-1)
+unsigned long PyThread_start_new_thread(void (*func)(void *), void *arg);
 PyThreadState *PyThreadState_New(PyInterpreterState *interp);
 void PyThreadState_Clear(PyThreadState *tstate);
 void PyThreadState_Delete(PyThreadState *tstate);

@@ -78,6 +78,8 @@ unsigned long strtoul(const char *s, char **end, int base);
 double strtod(const char *s, char **end);
 char *getenv(const char *name);
 void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+void qsort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *), void *arg);
+int on_exit(void (*fn)(int status, void *arg), void *arg);
 int abs(int x);
 long labs(long x);
 
