@@ -525,6 +525,11 @@ struct Job {
   std::vector<std::string> command;  // argv, argv[0] a compiler
 };
 
+// `file` as the model names it: relative to the root when it is below it.
+std::string relative_to(const std::string& root, const std::string& file) {
+  return !root.empty() && file.rfind(root + "/", 0) == 0 ? file.substr(root.size() + 1) : file;
+}
+
 // The disk, as seen from a compile command's directory.
 llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> disk_from(const std::string& directory) {
   auto vfs = llvm::vfs::createPhysicalFileSystem();
@@ -548,8 +553,7 @@ Model run_job(const Job& job, const std::string& root, bool parse_only,
   bool reached_ast = !facts.units.empty();
   if (!reached_ast) {  // a bad command line, a fatal error, an input Clang did not take for C
     TranslationUnit tu;
-    std::string rel = !root.empty() && job.file.rfind(root + "/", 0) == 0 ? job.file.substr(root.size() + 1) : job.file;
-    tu.main_file = rel;
+    tu.main_file = relative_to(root, job.file);
     facts.units.push_back(tu);
   }
   TranslationUnit& tu = facts.units.back();
@@ -744,10 +748,6 @@ std::vector<Model> run_jobs(const std::vector<Job>& jobs, const std::string& roo
   for (unsigned t = 0; t < n; ++t) workers.emplace_back(std::optional<unsigned>(kWorkerStack), worker);
   for (llvm::thread& t : workers) t.join();
   return per_file;
-}
-
-std::string relative_to(const std::string& root, const std::string& file) {
-  return !root.empty() && file.rfind(root + "/", 0) == 0 ? file.substr(root.size() + 1) : file;
 }
 
 // The parts (files another input includes) that no unit which parsed saw: the text scan found an

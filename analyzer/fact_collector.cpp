@@ -1,4 +1,6 @@
 #include "fact_collector.h"
+
+#include "ast_queries.h"
 #include "local_table.h"
 #include "read_only.h"
 
@@ -988,17 +990,11 @@ class Visitor : public RecursiveASTVisitor<Visitor> {
 
   // A value the code does not own a reference to (see GlobalUse::assigned_borrowed).
   bool is_borrowed_value(const Expr* value) const {
-    static const std::set<std::string> borrowing = {
-        "PyModule_GetDict", "PyDict_GetItem", "PyDict_GetItemString", "PyDict_GetItemWithError",
-        "PyTuple_GetItem", "PyList_GetItem", "PySys_GetObject", "PyImport_GetModuleDict", "PyEval_GetBuiltins",
-        "PyEval_GetGlobals", "PyEval_GetLocals", "PyErr_Occurred", "PyState_FindModule", "PyWeakref_GetObject",
-        "PyFunction_GetCode", "PyFunction_GetGlobals", "PyCell_Get", "PyMethod_Function", "PyMethod_Self",
-        "PyStructSequence_GetItem", "PyType_GetModule", "PyType_GetModuleByDef", "PyException_GetContext"};
     const Expr* e = value->IgnoreParenCasts();
     if (e->isNullPointerConstant(ctx_, Expr::NPC_ValueDependentIsNull)) return false;
     if (const auto* call = dyn_cast<CallExpr>(e)) {
       const FunctionDecl* fd = call->getDirectCallee();
-      return fd && borrowing.count(fd->getNameAsString());
+      return fd && returns_borrowed_reference(fd->getNameAsString());
     }
     if (const auto* dre = dyn_cast<DeclRefExpr>(e)) {
       const auto* vd = dyn_cast<VarDecl>(dre->getDecl());

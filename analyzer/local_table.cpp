@@ -1,5 +1,7 @@
 #include "local_table.h"
 
+#include "ast_queries.h"
+
 #include <set>
 #include <string>
 
@@ -11,15 +13,10 @@ namespace {
 
 using namespace clang;
 
-// Calls that take over (steal) the reference they are given, and calls documented to return a
-// borrowed one: a write through the table's pointer must store a reference of its own.
+// Calls that take over (steal) the reference they are given: a pointer read from the table and
+// passed to one would give away the reference the table's slot holds.
 const std::set<std::string> kStealing = {"PyModule_AddObject", "PyModule_Add", "PyTuple_SetItem", "PyList_SetItem",
                                          "PyCell_Set", "PyStructSequence_SetItem"};
-const std::set<std::string> kBorrowing = {"PyModule_GetDict", "PyDict_GetItem", "PyDict_GetItemString",
-                                          "PyDict_GetItemWithError", "PyTuple_GetItem", "PyList_GetItem",
-                                          "PySys_GetObject", "PyImport_GetModuleDict", "PyEval_GetBuiltins",
-                                          "PyErr_Occurred", "PyState_FindModule", "PyWeakref_GetObject"};
-
 class LocalTable {
  public:
   explicit LocalTable(ASTContext& ctx) : ctx_(ctx) {}
@@ -46,17 +43,7 @@ class LocalTable {
   bool table_only_indexed(const VarDecl* var) {
     const auto* fn = dyn_cast_or_null<FunctionDecl>(var->getParentFunctionOrMethod());
     if (!fn || !fn->hasBody()) return false;
-    struct Collector : RecursiveASTVisitor<Collector> {
-      const VarDecl* var;
-      std::vector<const DeclRefExpr*> uses;
-      bool VisitDeclRefExpr(DeclRefExpr* dre) {
-        if (dre->getDecl() == var) uses.push_back(dre);
-        return true;
-      }
-    } collector;
-    collector.var = var;
-    collector.TraverseStmt(fn->getBody());
-    for (const DeclRefExpr* use : collector.uses)
+    for (const DeclRefExpr* use : uses_in_its_function(var))
       if (!element_pointer_dereferenced(use)) return false;
     return true;
   }
@@ -102,7 +89,7 @@ class LocalTable {
       if (bo->getLHS()->IgnoreParens() != deref) return false;  // `x = *p`: the pointee is copied elsewhere
       const auto* call = dyn_cast<CallExpr>(bo->getRHS()->IgnoreParenCasts());
       const FunctionDecl* callee = call ? call->getDirectCallee() : nullptr;
-      return callee && !kBorrowing.count(callee->getNameAsString());
+      return callee && !returns_borrowed_reference(callee->getNameAsString());  // a reference of its own
     }
     const auto* ice = dyn_cast<ImplicitCastExpr>(p);
     if (!ice || ice->getCastKind() != CK_LValueToRValue) return false;
@@ -129,10 +116,7 @@ class LocalTable {
     return c == address_type_ || c->isVoidPointerType();
   }
 
-  DynTypedNode parent_of(const DynTypedNode& node) {
-    auto parents = ctx_.getParents(node);
-    return parents.empty() ? DynTypedNode() : parents[0];
-  }
+  DynTypedNode parent_of(const DynTypedNode& node) { return owngil::parent_of(ctx_, node); }
 
   ASTContext& ctx_;
   QualType address_type_;

@@ -1,5 +1,7 @@
 #include "read_only.h"
 
+#include "ast_queries.h"
+
 #include <clang/AST/ParentMapContext.h>
 #include <clang/AST/RecursiveASTVisitor.h>
 
@@ -80,20 +82,9 @@ class ReadOnlyUses {
   // pointer is fine; storing it elsewhere, returning it or writing through it is not.
   bool local_only_read(const VarDecl* var, int depth) {
     if (depth > kMaxDepth) return false;
-    const DeclContext* dc = var->getParentFunctionOrMethod();
-    const auto* fn = dyn_cast_or_null<FunctionDecl>(dc);
+    const auto* fn = dyn_cast_or_null<FunctionDecl>(var->getParentFunctionOrMethod());
     if (!fn || !fn->hasBody()) return false;
-    struct Collector : RecursiveASTVisitor<Collector> {
-      const VarDecl* var;
-      std::vector<const DeclRefExpr*> uses;
-      bool VisitDeclRefExpr(DeclRefExpr* dre) {
-        if (dre->getDecl() == var) uses.push_back(dre);
-        return true;
-      }
-    } collector;
-    collector.var = var;
-    collector.TraverseStmt(fn->getBody());
-    for (const DeclRefExpr* use : collector.uses)
+    for (const DeclRefExpr* use : uses_in_its_function(var))
       if (!use_only_reads(use, depth)) return false;
     return true;
   }
@@ -136,10 +127,7 @@ class ReadOnlyUses {
     }
   }
 
-  DynTypedNode parent_of(const Expr* e) {
-    auto parents = ctx_.getParents(*e);
-    return parents.empty() ? DynTypedNode() : parents[0];
-  }
+  DynTypedNode parent_of(const Expr* e) { return owngil::parent_of(ctx_, DynTypedNode::create(*e)); }
 
   ASTContext& ctx_;
 };

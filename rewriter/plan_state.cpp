@@ -184,6 +184,18 @@ void Planner::check_global(const Global& g, const std::vector<const Global*>& gl
   }
 }
 
+// Why a rewrite in the definition of `macro` (in `file`) would not reach every expansion: another
+// module is built from that file, or an inactive #if branch of this module expands the macro too.
+std::string Planner::shared_macro_problem(const std::string& macro, const std::string& file) const {
+  if (std::string other = other_module_sharing(file); !other.empty())
+    return "defined in " + file + ", which module '" + other + "' is built from too";
+  for (const InactiveRegion& r : model_.inactive_regions)
+    if (module_.files.count(r.file) && r.identifiers.count(macro))
+      return "which an inactive #if branch at " + r.file + ":" + std::to_string(r.begin_line) +
+             " expands too: that expansion could not be given the state";
+  return "";
+}
+
 // A use in a macro body is rewritten in the macro's definition. That is right only when the
 // macro is the tree's own, in this module's files, and no skipped #if branch expands it where
 // the state would be missing; every function that expands it gets the state like a direct user.
@@ -194,12 +206,7 @@ bool Planner::macro_body_rewritable(const GlobalUse& u, const Global& g) {
   };
   if (!u.macro_in_tree || !u.spelling.valid()) return fail("which is not defined in this tree: port this use by hand");
   if (!module_.files.count(u.spelling.file)) return fail("defined outside the module's files");
-  if (std::string other = other_module_sharing(u.spelling.file); !other.empty())
-    return fail("defined in " + u.spelling.file + ", which module '" + other + "' is built from too");
-  for (const InactiveRegion& r : model_.inactive_regions)
-    if (module_.files.count(r.file) && r.identifiers.count(u.macro))
-      return fail("which an inactive #if branch at " + r.file + ":" + std::to_string(r.begin_line) +
-                  " expands too: that expansion could not be given the state");
+  if (std::string why = shared_macro_problem(u.macro, u.spelling.file); !why.empty()) return fail(why);
   return true;
 }
 
@@ -214,12 +221,7 @@ bool Planner::macro_call_rewritable(const Call& c) {
   if (!c.macro_args.valid()) return fail("whose definition does not spell the call (name and '(') in this tree");
   if (!module_.files.count(c.macro_args.file)) return fail("defined outside the module's files");
   if (plan_.readying_helpers.count(c.callee)) return fail("and the helper also needs each caller's module");
-  if (std::string other = other_module_sharing(c.macro_args.file); !other.empty())
-    return fail("defined in " + c.macro_args.file + ", which module '" + other + "' is built from too");
-  for (const InactiveRegion& r : model_.inactive_regions)
-    if (module_.files.count(r.file) && r.identifiers.count(c.macro))
-      return fail("which an inactive #if branch at " + r.file + ":" + std::to_string(r.begin_line) +
-                  " expands too: that expansion could not be given the state");
+  if (std::string why = shared_macro_problem(c.macro, c.macro_args.file); !why.empty()) return fail(why);
   return true;
 }
 

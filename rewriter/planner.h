@@ -52,6 +52,7 @@ class Planner {
   bool is_module_write(const GlobalUse& u) const;
   std::vector<const Global*> plan_module_aliases(const std::vector<const Global*>& globals);
   bool plan_alias_use(const Global& g, const GlobalUse& u, ModuleAlias& alias);
+  std::string shared_macro_problem(const std::string& macro, const std::string& file) const;
   bool macro_body_rewritable(const GlobalUse& u, const Global& g);
   bool macro_call_rewritable(const Call& c);
   std::string used_in_initializer(const Global& g, const GlobalUse& u) const;

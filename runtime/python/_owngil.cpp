@@ -176,8 +176,22 @@ PyObject* py_run_string(PyObject*, PyObject* args) {
   Py_RETURN_NONE;
 }
 
-// In the target interpreter: owngil._worker.execute(payload) -> bytes. `payload` is the caller's
-// memory, read-only and kept alive by the caller's buffer view: one copy makes it a bytes here.
+// The pending exception as "Type: message", cleared: what crosses back to the calling
+// interpreter, where this interpreter's exception object must not go.
+std::string take_error_text() {
+  PyObject *type, *value, *tb;
+  PyErr_Fetch(&type, &value, &tb);
+  PyObject* text = value ? PyObject_Str(value) : nullptr;
+  const char* utf8 = text ? PyUnicode_AsUTF8(text) : nullptr;
+  std::string error = std::string(type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "error") + ": " + (utf8 ? utf8 : "");
+  PyErr_Clear();
+  Py_XDECREF(text);
+  Py_XDECREF(type);
+  Py_XDECREF(value);
+  Py_XDECREF(tb);
+  return error;
+}
+
 // owngil._worker.execute of the current interpreter, imported once and kept in the interpreter's
 // own dict (a borrowed reference; nullptr with an exception on failure).
 PyObject* executor_here() {
@@ -196,6 +210,8 @@ PyObject* executor_here() {
   return stored < 0 ? nullptr : execute;
 }
 
+// In the target interpreter: owngil._worker.execute(payload) -> bytes. `payload` is the caller's
+// memory, read-only and kept alive by the caller's buffer view: one copy makes it a bytes here.
 int execute_there(const char* payload, Py_ssize_t size, std::string* out, std::string* error) {
   PyObject* execute = executor_here();
   PyObject* result = execute ? PyObject_CallFunction(execute, "y#", payload, size) : nullptr;
@@ -205,16 +221,7 @@ int execute_there(const char* payload, Py_ssize_t size, std::string* out, std::s
     return OWNGIL_OK;
   }
   Py_XDECREF(result);
-  PyObject *type, *value, *tb;
-  PyErr_Fetch(&type, &value, &tb);
-  PyObject* text = value ? PyObject_Str(value) : nullptr;
-  *error = std::string(type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "error") + ": " +
-           (text && PyUnicode_AsUTF8(text) ? PyUnicode_AsUTF8(text) : "");
-  PyErr_Clear();
-  Py_XDECREF(text);
-  Py_XDECREF(type);
-  Py_XDECREF(value);
-  Py_XDECREF(tb);
+  *error = take_error_text();
   return OWNGIL_PYTHON_ERROR;
 }
 
@@ -268,16 +275,7 @@ int request_at_home(const std::string& request, std::string* out, std::string* e
   }
   Py_XDECREF(result);
   if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "_home_request did not return bytes");
-  PyObject *type, *value, *tb;
-  PyErr_Fetch(&type, &value, &tb);
-  PyObject* text = value ? PyObject_Str(value) : nullptr;
-  const char* utf8 = text ? PyUnicode_AsUTF8(text) : nullptr;
-  *error = std::string(type ? reinterpret_cast<PyTypeObject*>(type)->tp_name : "error") + ": " + (utf8 ? utf8 : "");
-  PyErr_Clear();
-  Py_XDECREF(text);
-  Py_XDECREF(type);
-  Py_XDECREF(value);
-  Py_XDECREF(tb);
+  *error = take_error_text();
   return OWNGIL_PYTHON_ERROR;
 }
 
