@@ -1367,7 +1367,9 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
     const char* end = sm.getCharacterData(range.getEnd(), &invalid);
     if (invalid) return false;
     std::string text(begin, end);
-    size_t at = text.find("owngil: ignore");
+    // Like clang-tidy's NOLINT: the directive opens the comment, so prose that mentions it (a
+    // file's header describing its suppressions) is not one.
+    size_t at = directive_start(text);
     if (at == std::string::npos) return false;
     Suppression s;
     SourceLoc loc = where_.loc(range.getBegin());
@@ -1402,6 +1404,17 @@ class PreprocessorFacts : public PPCallbacks, public CommentHandler {
   }
 
  private:
+  // Where "owngil: ignore" starts when it opens the comment `text` (after `//` or `/*` and blanks)
+  // and is followed by `[`, a blank, `:`, `-` or the end; npos otherwise.
+  static size_t directive_start(const std::string& text) {
+    static const std::string kDirective = "owngil: ignore";
+    size_t at = text.find_first_not_of(" \t", 2);
+    if (at == std::string::npos || text.compare(at, kDirective.size(), kDirective) != 0) return std::string::npos;
+    size_t after = at + kDirective.size();
+    if (after < text.size() && !std::strchr("[ \t:-*\r\n", text[after])) return std::string::npos;
+    return at;
+  }
+
   static void collect_identifiers(const std::vector<Token>& tokens, std::set<std::string>& out) {
     for (const Token& t : tokens)
       if (t.is(tok::raw_identifier)) out.insert(t.getRawIdentifier().str());

@@ -71,6 +71,8 @@ void f(void) {
 static int x;  // owngil: ignore[OG103, OG101] reviewed by hand
 /* owngil: ignore */
 static int y;
+/* A comment that mentions an owngil: ignore comment in prose is not one. */
+// owngil: ignored is not the directive either
 )");
   const Global& g = global(m, "g");
   REQUIRE(g.uses.size() == 2);
