@@ -771,6 +771,11 @@ PyType_Spec task_queue_spec = {"_owngil.TaskQueue", sizeof(Owner<TaskQueue>), 0,
 // borrowed while another is free. A retired slot (its interpreter is gone) is never handed out.
 constexpr char kFree = 0, kTaken = 1, kRetired = 2;
 
+// Every slot becomes an OS thread and an interpreter of a few MB, so a pool of more than 65,536
+// cannot start on any machine; refusing it up front is a ValueError instead of an allocation
+// that sanitizers (and some allocators) turn into an abort.
+constexpr Py_ssize_t kMaxInterpreters = 1 << 16;
+
 struct Slots {
   explicit Slots(size_t count) : state(count, kFree) {}
   std::mutex mutex;
@@ -782,8 +787,8 @@ PyObject* slots_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
   static const char* kwlist[] = {"count", nullptr};
   Py_ssize_t count;
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n", const_cast<char**>(kwlist), &count)) return nullptr;
-  if (count < 0) {
-    PyErr_SetString(PyExc_ValueError, "count must be >= 0");
+  if (count < 0 || count > kMaxInterpreters) {
+    PyErr_Format(PyExc_ValueError, "count must be between 0 and %zd", kMaxInterpreters);
     return nullptr;
   }
   try {
@@ -948,7 +953,8 @@ int module_exec(PyObject* module) {
   st->empty_error = PyObject_GetAttrString(queue, "Empty");
   st->full_error = PyObject_GetAttrString(queue, "Full");
   Py_DECREF(queue);
-  return st->empty_error && st->full_error ? 0 : -1;
+  if (!st->empty_error || !st->full_error) return -1;
+  return PyModule_AddIntConstant(module, "MAX_INTERPRETERS", kMaxInterpreters);
 }
 
 int module_traverse(PyObject* module, visitproc visit, void* arg) {

@@ -1,4 +1,5 @@
 """Module-level functions the pool tests send to workers (by reference)."""
+import sys
 import time
 
 state = {"initialized": 0}
@@ -74,6 +75,25 @@ def spin(seconds):
     while time.perf_counter() < end:
         n += 1
     return n
+
+
+def handshake_holding_the_gil(buffer, me, other, deadline_seconds):
+    """Sets byte `me` of `buffer`, then spins until byte `other` is set, never giving up its GIL:
+    the switch interval is raised so far that a thread sharing this GIL would wait for it for
+    hours. Two of these complete only if they run at the same time under different GILs."""
+    view = memoryview(buffer)
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(10_000.0)
+    try:
+        view[me] = 1
+        end = time.monotonic() + deadline_seconds
+        while not view[other]:
+            if time.monotonic() > end:
+                return False
+        return True
+    finally:
+        sys.setswitchinterval(old_interval)
+        view.release()
 
 
 def started_then_wait(started, release):

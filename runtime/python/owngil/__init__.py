@@ -470,6 +470,8 @@ class Pool(concurrent.futures.Executor):
         max_workers = operator.index(max_workers)
         if max_workers <= 0:
             raise ValueError("max_workers must be greater than 0")
+        if max_workers > _owngil.MAX_INTERPRETERS:
+            raise ValueError(f"max_workers must be at most {_owngil.MAX_INTERPRETERS}")
         self._core = core = _Core(max_workers, initializer, tuple(initargs), _module_names(preload))
         _open_cores.add(core)
         try:
