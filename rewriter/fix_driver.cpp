@@ -142,7 +142,7 @@ TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const
       std::string before = reader(file), after, error;
       if (!in_tree(file)) plan.refusals.push_back({{file, 0, 0}, "outside the tree: not written"});
       else if (!apply_edits(before, edits, &after, &error)) plan.refusals.push_back({{file, 0, 0}, error});
-      else m.files[file] = {before, after, false};
+      else m.files[file] = {before, after, false, std::move(edits)};
     }
     if (!plan.refusals.empty()) {
       m.outcome = ModuleOutcome::Refused;
@@ -150,12 +150,17 @@ TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const
     } else if (!m.files.empty()) {
       m.outcome = ModuleOutcome::Ported;
       for (const auto& [file, content] : plan.new_files)
-        if (in_tree(file) && !m.files.count(file)) m.files[file] = {"", content, true};
+        if (in_tree(file) && !m.files.count(file)) m.files[file] = {"", content, true, {}};
     }
     m.plan = std::move(plan);
     tree.modules.push_back(std::move(m));
   }
   return tree;
+}
+
+std::string file_diff(const std::string& path, const FileChange& change) {
+  if (change.created) return unified_diff(path, "", {{path, 0, 0, change.after}}, /*new_file=*/true);
+  return unified_diff(path, change.before, change.edits);
 }
 
 std::string tree_diff(const TreeFix& fix) {
@@ -165,8 +170,8 @@ std::string tree_diff(const TreeFix& fix) {
     for (const auto& [file, change] : m.files) (change.created ? created : changed)[file] = &change;
   std::string out;
   for (const auto& [file, change] : created)
-    if (!changed.count(file)) out += unified_diff(file, "", change->after, /*new_file=*/true);
-  for (const auto& [file, change] : changed) out += unified_diff(file, change->before, change->after);
+    if (!changed.count(file)) out += file_diff(file, *change);
+  for (const auto& [file, change] : changed) out += file_diff(file, *change);
   return out;
 }
 

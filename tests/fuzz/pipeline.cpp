@@ -93,7 +93,7 @@ bool apply_diff(const std::string& before, const std::string& diff, std::string*
 void check_diffs(const TreeFix& fix) {
   for (const ModuleFix& m : fix.modules) {
     for (const auto& [file, change] : m.files) {
-      std::string diff = unified_diff(file, change.before, change.after, change.created), applied;
+      std::string diff = file_diff(file, change), applied;
       if (change.before == change.after) invariant_broken("a file of ported module '" + m.plan.module + "' is unchanged", file);
       if (!apply_diff(change.before, diff, &applied) || applied != change.after)
         invariant_broken("the diff of '" + file + "' does not give its new text", diff);

@@ -16,40 +16,105 @@ TEST_CASE("apply_edits replaces and inserts, and refuses overlaps", "[rewriter]"
   CHECK_FALSE(apply_edits("abc", {{"f.c", 2, 9, "x"}}, &out, &error));
 }
 
-TEST_CASE("unified_diff gives minimal hunks with context", "[rewriter]") {
-  std::string before, after;
+// The diff of `before` and the edits, checked to be what the edits make of `before` by applying
+// its hunks the way `patch` does.
+static std::string diff_of(const std::string& before, const std::vector<Edit>& edits) {
+  return unified_diff("f.c", before, edits);
+}
+
+TEST_CASE("unified_diff gives minimal hunks with context", "[rewriter][diff]") {
+  std::string before;
   for (int i = 1; i <= 20; ++i) before += "line " + std::to_string(i) + "\n";
-  after = before;
-  after.replace(after.find("line 5\n"), 7, "line five\n");
-  after.replace(after.find("line 18\n"), 0, "new line\n");
-  CHECK(unified_diff("x.c", before, after) ==
+  unsigned five = static_cast<unsigned>(before.find("line 5\n")), eighteen = static_cast<unsigned>(before.find("line 18\n"));
+  // "5" becomes "five": part of a line changes, the whole line is removed and added.
+  std::vector<Edit> edits = {{"x.c", eighteen, eighteen, "new line\n"}, {"x.c", five + 5, five + 6, "five"}};
+  CHECK(unified_diff("x.c", before, edits) ==
         "--- a/x.c\n+++ b/x.c\n"
         "@@ -2,7 +2,7 @@\n line 2\n line 3\n line 4\n-line 5\n+line five\n line 6\n line 7\n line 8\n"
         "@@ -15,6 +15,7 @@\n line 15\n line 16\n line 17\n+new line\n line 18\n line 19\n line 20\n");
-  CHECK(unified_diff("x.c", before, before).empty());
-  CHECK(unified_diff("y.c", "a\n", "a\nb") == "--- a/y.c\n+++ b/y.c\n@@ -1,1 +1,2 @@\n a\n+b\n\\ No newline at end of file\n");
+  CHECK(unified_diff("x.c", before, {}).empty());
+  CHECK(unified_diff("x.c", before, {{"x.c", five, five + 7, "line 5\n"}}).empty());  // the same text again
+  CHECK(unified_diff("y.c", "a\n", {{"y.c", 2, 2, "b"}}) ==
+        "--- a/y.c\n+++ b/y.c\n@@ -1,1 +1,2 @@\n a\n+b\n\\ No newline at end of file\n");
 }
 
-// Cost: the diff keeps a few frontiers, not one per edit (which took 10 GB on a 12k-line change;
-// these two would need 25 GB and 13 GB that way).
-TEST_CASE("unified_diff of two 20,000-line texts that differ everywhere", "[rewriter][diff][diff-all]") {
+TEST_CASE("unified_diff: edits within 6 lines share a hunk, further ones do not", "[rewriter][diff]") {
+  std::string before;
+  for (int i = 1; i <= 20; ++i) before += std::to_string(i % 10) + "\n";  // "1\n" ... each line 2 bytes
+  auto at = [](int line) { return static_cast<unsigned>(2 * (line - 1)); };
+  // lines 4 and 11: 6 lines between, one hunk; lines 4 and 12: two hunks.
+  CHECK(diff_of(before, {{"f.c", at(4), at(4) + 1, "x"}, {"f.c", at(11), at(11) + 1, "y"}}) ==
+        "--- a/f.c\n+++ b/f.c\n@@ -1,14 +1,14 @@\n 1\n 2\n 3\n-4\n+x\n 5\n 6\n 7\n 8\n 9\n 0\n-1\n+y\n 2\n 3\n 4\n");
+  CHECK(diff_of(before, {{"f.c", at(4), at(4) + 1, "x"}, {"f.c", at(12), at(12) + 1, "y"}}) ==
+        "--- a/f.c\n+++ b/f.c\n@@ -1,7 +1,7 @@\n 1\n 2\n 3\n-4\n+x\n 5\n 6\n 7\n"
+        "@@ -9,7 +9,7 @@\n 9\n 0\n 1\n-2\n+y\n 3\n 4\n 5\n");
+}
+
+TEST_CASE("unified_diff: two edits on one line, and edits on touching lines", "[rewriter][diff]") {
+  CHECK(diff_of("int a = 1;\n", {{"f.c", 8, 9, "2"}, {"f.c", 0, 0, "static "}}) ==
+        "--- a/f.c\n+++ b/f.c\n@@ -1,1 +1,1 @@\n-int a = 1;\n+static int a = 2;\n");
+  // Lines 1 and 2 each changed by an edit of their own: one run, all removed then all added.
+  CHECK(diff_of("a\nb\nc\n", {{"f.c", 0, 1, "A"}, {"f.c", 2, 3, "B"}}) ==
+        "--- a/f.c\n+++ b/f.c\n@@ -1,3 +1,3 @@\n-a\n-b\n+A\n+B\n c\n");
+  // Two insertions at one place keep their order.
+  CHECK(diff_of("a\nb\n", {{"f.c", 2, 2, "x\n"}, {"f.c", 2, 2, "y\n"}}) ==
+        "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,4 @@\n a\n+x\n+y\n b\n");
+}
+
+TEST_CASE("unified_diff: insertions and deletions of whole lines, at the start and the end", "[rewriter][diff]") {
+  CHECK(diff_of("a\nb\n", {{"f.c", 0, 0, "x\n"}}) == "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,3 @@\n+x\n a\n b\n");
+  CHECK(diff_of("a\nb\n", {{"f.c", 4, 4, "x\n"}}) == "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,3 @@\n a\n b\n+x\n");
+  CHECK(diff_of("a\nb\nc\n", {{"f.c", 2, 4, ""}}) == "--- a/f.c\n+++ b/f.c\n@@ -1,3 +1,2 @@\n a\n-b\n c\n");
+  CHECK(diff_of("a\nb\n", {{"f.c", 0, 2, ""}}) == "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,1 @@\n-a\n b\n");
+  // An insertion that does not end a line joins the line it is put in.
+  CHECK(diff_of("a\nb\n", {{"f.c", 2, 2, "x"}}) == "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,2 @@\n a\n-b\n+xb\n");
+  // Inside a line, "\nx" adds a line after it: the line itself stays as context.
+  CHECK(diff_of("a\nb\n", {{"f.c", 1, 1, "\nx"}}) == "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,3 @@\n a\n+x\n b\n");
+}
+
+TEST_CASE("unified_diff: no newline at the end, empty files, new files", "[rewriter][diff]") {
+  CHECK(diff_of("a\nb", {{"f.c", 2, 3, "c"}}) ==
+        "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n");
+  CHECK(diff_of("a\nb", {{"f.c", 3, 3, "\n"}}) ==
+        "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n");
+  CHECK(diff_of("a\nb\n", {{"f.c", 3, 4, ""}}) ==
+        "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,2 @@\n a\n-b\n+b\n\\ No newline at end of file\n");
+  CHECK(diff_of("", {{"f.c", 0, 0, "a\nb\n"}}) == "--- a/f.c\n+++ b/f.c\n@@ -0,0 +1,2 @@\n+a\n+b\n");
+  CHECK(diff_of("a\nb\n", {{"f.c", 0, 4, ""}}) == "--- a/f.c\n+++ b/f.c\n@@ -1,2 +0,0 @@\n-a\n-b\n");
+  CHECK(diff_of("a", {{"f.c", 0, 1, ""}}) == "--- a/f.c\n+++ b/f.c\n@@ -1,1 +0,0 @@\n-a\n\\ No newline at end of file\n");
+  CHECK(unified_diff("n.h", "", {{"n.h", 0, 0, "x\n"}}, /*new_file=*/true) == "--- /dev/null\n+++ b/n.h\n@@ -0,0 +1,1 @@\n+x\n");
+}
+
+TEST_CASE("unified_diff: CRLF and bare-CR lines", "[rewriter][diff]") {
+  // A CRLF line ends at its '\n': the '\r' is part of the line, as diff -u shows it.
+  CHECK(diff_of("a\r\nb\r\n", {{"f.c", 3, 4, "c"}}) == "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,2 @@\n a\r\n-b\r\n+c\r\n");
+  CHECK(diff_of("a\r\nb\r\n", {{"f.c", 3, 3, "x\r\n"}}) == "--- a/f.c\n+++ b/f.c\n@@ -1,2 +1,3 @@\n a\r\n+x\r\n b\r\n");
+  // Bare CRs end no line: the file is one line.
+  CHECK(diff_of("a\rb\r", {{"f.c", 2, 3, "c"}}) ==
+        "--- a/f.c\n+++ b/f.c\n@@ -1,1 +1,1 @@\n-a\rb\r\n\\ No newline at end of file\n+a\rc\r\n\\ No newline at end of file\n");
+}
+
+// Cost: the diff is read off the edits, linear in the text: no search (a Myers search on these
+// had D of the order of N).
+TEST_CASE("unified_diff of a 20,000-line text replaced whole", "[rewriter][diff][diff-all]") {
   std::string before, after, want = "--- a/big.c\n+++ b/big.c\n@@ -1,20000 +1,20000 @@\n";
   for (int i = 0; i < 20000; ++i) before += "old " + std::to_string(i) + "\n";
   for (int i = 0; i < 20000; ++i) after += "new " + std::to_string(i) + "\n";
   for (int i = 0; i < 20000; ++i) want += "-old " + std::to_string(i) + "\n";
   for (int i = 0; i < 20000; ++i) want += "+new " + std::to_string(i) + "\n";
-  CHECK(unified_diff("big.c", before, after) == want);
+  CHECK(unified_diff("big.c", before, {{"big.c", 0, static_cast<unsigned>(before.size()), after}}) == want);
 }
 
 TEST_CASE("unified_diff of 20,000 lines changed one in two", "[rewriter][diff][diff-half]") {
-  std::string before, after, want = "--- a/big.c\n+++ b/big.c\n@@ -1,20000 +1,20000 @@\n";
+  std::string before, want = "--- a/big.c\n+++ b/big.c\n@@ -1,20000 +1,20000 @@\n";
+  std::vector<Edit> edits;
   for (int i = 0; i < 20000; ++i) {
     std::string kept = "kept " + std::to_string(i) + "\n";
+    if (i % 2) edits.push_back({"big.c", static_cast<unsigned>(before.size()), static_cast<unsigned>(before.size() + 3), "new"});
     before += i % 2 ? "old " + std::to_string(i) + "\n" : kept;
-    after += i % 2 ? "new " + std::to_string(i) + "\n" : kept;
     want += i % 2 ? "-old " + std::to_string(i) + "\n+new " + std::to_string(i) + "\n" : " " + kept;
   }
-  CHECK(unified_diff("big.c", before, after) == want);
+  CHECK(unified_diff("big.c", before, edits) == want);
 }
 
 static std::vector<ModulePlan> plan_for(const std::string& code, const FixOptions& options = {}) {

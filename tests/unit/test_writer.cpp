@@ -39,9 +39,9 @@ struct ScratchDir {
 ModuleFix two_file_port() {
   ModuleFix m;
   m.outcome = ModuleOutcome::Ported;
-  m.files["a.c"] = {"old a\n", "new a\n", false};
-  m.files["b.c"] = {"old b\n", "new b\n", false};
-  m.files["owngil_compat.h"] = {"", "compat\n", true};
+  m.files["a.c"] = {"old a\n", "new a\n", false, {}};
+  m.files["b.c"] = {"old b\n", "new b\n", false, {}};
+  m.files["owngil_compat.h"] = {"", "compat\n", true, {}};
   return m;
 }
 
@@ -95,9 +95,9 @@ TEST_CASE("writer: one file that cannot be created leaves the others of the modu
   fs::create_directory(dir.path / "sub");
   dir.write("sub/b.c", "old b\n");
   ModuleFix m;
-  m.files["a.c"] = {"old a\n", "new a\n", false};
-  m.files["sub/b.c"] = {"old b\n", "new b\n", false};
-  m.files["sub/missing/c.h"] = {"", "c\n", true};  // its directory does not exist
+  m.files["a.c"] = {"old a\n", "new a\n", false, {}};
+  m.files["sub/b.c"] = {"old b\n", "new b\n", false, {}};
+  m.files["sub/missing/c.h"] = {"", "c\n", true, {}};  // its directory does not exist
   std::string error;
   CHECK_FALSE(write_module(dir.path.string(), m, &error));
   CHECK(dir.read("a.c") == "old a\n");

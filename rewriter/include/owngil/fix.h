@@ -15,6 +15,7 @@ enum class ModuleOutcome { Ported, Refused, NothingToFix };
 struct FileChange {
   std::string before, after;  // before is "" for a new file
   bool created = false;
+  std::vector<Edit> edits;  // what made `after` of `before` (none for a new file)
 };
 
 struct ModuleFix {
@@ -44,6 +45,9 @@ TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const
 // e.g. files in memory.
 TreeFix fix_tree(const Model& model, const std::vector<Finding>& findings, const FixOptions& options,
                  const SourceReader& read);
+
+// The unified diff of one file's change, made from its edits.
+std::string file_diff(const std::string& path, const FileChange& change);
 
 // The unified diff of every ported module's files, in path order.
 std::string tree_diff(const TreeFix& fix);
