@@ -54,17 +54,6 @@ class Lines {
   std::vector<size_t> starts_;
 };
 
-std::vector<std::string_view> lines_of(std::string_view text) {
-  std::vector<std::string_view> lines;
-  for (size_t at = 0; at < text.size();) {
-    size_t nl = text.find('\n', at);
-    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
-    lines.push_back(text.substr(at, end - at));
-    at = end;
-  }
-  return lines;
-}
-
 // Old lines [a_begin, a_end) become `added`.
 struct Change {
   size_t a_begin, a_end;
@@ -115,7 +104,8 @@ void add_change(const Lines& lines, const Region& r, std::vector<Change>& change
   if (changes.empty() || changes.back().a_end != r.a_begin) changes.push_back({r.a_begin, r.a_begin, {}});
   Change& c = changes.back();
   c.a_end = r.a_end;
-  for (std::string_view line : lines_of(r.text)) c.added.emplace_back(line);
+  const Lines added(r.text);
+  for (size_t i = 0; i < added.count(); ++i) c.added.emplace_back(added.line(i));
   size_t head = 0, tail = 0;
   while (c.a_begin < c.a_end && head < c.added.size() && lines.line(c.a_begin) == c.added[head]) ++c.a_begin, ++head;
   while (c.a_begin < c.a_end && head + tail < c.added.size() &&
